@@ -1,0 +1,11 @@
+#pragma once
+// core/: errors, argument checks, numeric primitives, views over foreign memory, random streams.
+#include "infoscale/core/check.hpp"
+#include "infoscale/core/compensated_sum.hpp"
+#include "infoscale/core/config.hpp"
+#include "infoscale/core/constexpr_math.hpp"
+#include "infoscale/core/error.hpp"
+#include "infoscale/core/half.hpp"
+#include "infoscale/core/log_sum_exp.hpp"
+#include "infoscale/core/random.hpp"
+#include "infoscale/core/tensor_view.hpp"

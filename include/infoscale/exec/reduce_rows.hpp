@@ -1,0 +1,159 @@
+#pragma once
+// The one dispatch point. A row statistic maps a block of a row to a mergeable state, merges
+// states with an associative `combine`, and turns a row's state into a result. Every policy runs
+// those same three functions: seq and par fold a row's blocks left to right, Thrust reduces them
+// by key (in another association order, hence agreement within rounding, not bit for bit).
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "infoscale/core/config.hpp"
+#include "infoscale/exec/policy.hpp"
+
+#if INFOSCALE_HAS_THRUST
+#include <thrust/copy.h>
+#include <thrust/device_vector.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/discard_iterator.h>
+#include <thrust/iterator/transform_iterator.h>
+#include <thrust/reduce.h>
+#include <thrust/system/cpp/execution_policy.h>
+#include <thrust/transform.h>
+#if INFOSCALE_HAS_OPENMP
+#include <thrust/system/omp/execution_policy.h>
+#endif
+#endif
+
+namespace infoscale {
+
+/// Elements per block: small enough that a block stays in L1 between its passes.
+inline constexpr std::size_t block_elements = 512;
+
+template <class S>
+concept RowStatistic = requires(const S& s, const typename S::state& a, std::size_t i) {
+  typename S::result_type;
+  { S::identity() } -> std::same_as<typename S::state>;
+  { S::combine(a, a) } -> std::same_as<typename S::state>;
+  { s.reduce_block(i, i, i) } -> std::same_as<typename S::state>;
+  { s.finalize(i, a) } -> std::convertible_to<typename S::result_type>;
+};
+
+namespace detail {
+
+template <RowStatistic S>
+typename S::state fold_row(const S& statistic, std::size_t row, std::size_t columns) {
+  auto state = S::identity();
+  for (std::size_t begin = 0; begin < columns; begin += block_elements) {
+    const std::size_t end = std::min(columns, begin + block_elements);
+    state = S::combine(state, statistic.reduce_block(row, begin, end));
+  }
+  return state;
+}
+
+#if INFOSCALE_HAS_THRUST
+template <class S>
+struct block_of_row {
+  S statistic;
+  std::size_t columns;
+  std::size_t blocks_per_row;
+  INFOSCALE_HOST_DEVICE typename S::state operator()(std::size_t block) const {
+    const std::size_t row = block / blocks_per_row;
+    const std::size_t begin = (block % blocks_per_row) * block_elements;
+    const std::size_t end = begin + block_elements < columns ? begin + block_elements : columns;
+    return statistic.reduce_block(row, begin, end);
+  }
+};
+
+struct row_of_block {
+  std::size_t blocks_per_row;
+  INFOSCALE_HOST_DEVICE std::size_t operator()(std::size_t block) const { return block / blocks_per_row; }
+};
+
+template <class S>
+struct combine_states {
+  INFOSCALE_HOST_DEVICE typename S::state operator()(const typename S::state& a,
+                                                     const typename S::state& b) const {
+    return S::combine(a, b);
+  }
+};
+
+template <class S>
+struct finalize_row {
+  S statistic;
+  INFOSCALE_HOST_DEVICE typename S::result_type operator()(std::size_t row,
+                                                           const typename S::state& state) const {
+    return statistic.finalize(row, state);
+  }
+};
+
+template <class ThrustPolicy, class Vector, RowStatistic S>
+void thrust_reduce_rows(ThrustPolicy exec, const S& statistic, std::size_t rows, std::size_t columns,
+                        std::span<typename S::result_type> out) {
+  const std::size_t blocks_per_row = (columns + block_elements - 1) / block_elements;
+  const thrust::counting_iterator<std::size_t> first(0);
+  const auto keys = thrust::make_transform_iterator(first, row_of_block{blocks_per_row});
+  const auto values =
+      thrust::make_transform_iterator(first, block_of_row<S>{statistic, columns, blocks_per_row});
+  using state = typename S::state;
+  using result = typename S::result_type;
+  Vector states(rows);
+  thrust::reduce_by_key(exec, keys, keys + rows * blocks_per_row, values, thrust::make_discard_iterator(),
+                        states.begin(), thrust::equal_to<std::size_t>(), combine_states<S>());
+  if constexpr (std::is_same_v<Vector, std::vector<state>>) {
+    thrust::transform(exec, first, first + rows, states.begin(), out.begin(), finalize_row<S>{statistic});
+  } else {
+    thrust::device_vector<result> results(rows);
+    thrust::transform(exec, first, first + rows, states.begin(), results.begin(), finalize_row<S>{statistic});
+    thrust::copy(results.begin(), results.end(), out.begin());
+  }
+}
+#endif
+
+}  // namespace detail
+
+/// Reduces each of `rows` rows of `columns` elements to one result, written to `out[row]`.
+template <ExecutionPolicy P, RowStatistic S>
+void reduce_rows(P, const S& statistic, std::size_t rows, std::size_t columns,
+                 std::span<typename S::result_type> out) {
+  static_assert(is_available<P>,
+                "this execution policy was not compiled in: thrust_host needs infoscale::thrust (CCCL on "
+                "the include path), cuda needs nvcc");
+  if (rows == 0) return;
+  if constexpr (std::same_as<P, seq_t>) {
+    for (std::size_t row = 0; row < rows; ++row) {
+      out[row] = statistic.finalize(row, detail::fold_row(statistic, row, columns));
+    }
+  } else if constexpr (std::same_as<P, par_t>) {
+    const auto n = static_cast<std::ptrdiff_t>(rows);
+#if INFOSCALE_HAS_OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+    for (std::ptrdiff_t row = 0; row < n; ++row) {
+      const auto r = static_cast<std::size_t>(row);
+      out[r] = statistic.finalize(r, detail::fold_row(statistic, r, columns));
+    }
+  }
+#if INFOSCALE_HAS_THRUST
+  else if constexpr (std::same_as<P, thrust_host_t>) {
+    using state = typename S::state;
+#if INFOSCALE_HAS_OPENMP
+    detail::thrust_reduce_rows<decltype(thrust::omp::par), std::vector<state>>(thrust::omp::par, statistic,
+                                                                               rows, columns, out);
+#else
+    detail::thrust_reduce_rows<decltype(thrust::cpp::par), std::vector<state>>(thrust::cpp::par, statistic,
+                                                                               rows, columns, out);
+#endif
+  }
+#endif
+#if INFOSCALE_HAS_CUDA
+  else if constexpr (std::same_as<P, cuda_t>) {
+    detail::thrust_reduce_rows<decltype(thrust::cuda::par), thrust::device_vector<typename S::state>>(
+        thrust::cuda::par, statistic, rows, columns, out);
+  }
+#endif
+}
+
+}  // namespace infoscale
