@@ -15,6 +15,10 @@ class compensated_sum {
 
   INFOSCALE_HOST_DEVICE constexpr compensated_sum& operator+=(double term) {
     const double total = sum_ + term;
+    if (!(total - total == 0.0)) {  // an infinity or NaN: no rounding error left to track
+      sum_ = total;
+      return *this;
+    }
     const bool larger = (sum_ >= 0 ? sum_ : -sum_) >= (term >= 0 ? term : -term);
     compensation_ += larger ? (sum_ - total) + term : (term - total) + sum_;
     sum_ = total;

@@ -36,19 +36,14 @@ constexpr void split(double x, double& mantissa, int& exponent) {
   exponent += extra;
 }
 
-// ln(m) for m near 1 via 2 atanh(s), s = (m - 1)/(m + 1), |s| < 0.172.
+// ln(m) for m near 1 via 2 atanh(s), s = (m - 1)/(m + 1), |s| < 0.172: the odd series' tail is
+// summed first (Horner), so the only sizeable rounding is the final addition of s.
 constexpr double log_near_one(double m) {
   const double s = (m - 1.0) / (m + 1.0);
   const double s2 = s * s;
-  double term = s;
-  double sum = 0.0;
-  for (int k = 1; k < 40; k += 2) {
-    const double next = sum + term / k;
-    if (next == sum) break;
-    sum = next;
-    term *= s2;
-  }
-  return 2.0 * sum;
+  double tail = 0.0;
+  for (int k = 41; k >= 3; k -= 2) tail = tail * s2 + 1.0 / k;
+  return 2.0 * s + 2.0 * s * (s2 * tail);
 }
 
 }  // namespace detail
@@ -87,14 +82,11 @@ constexpr double exp(double x) {
   if (x < -745.1332191019412) return 0.0;
   const double k = floor(x / detail::ln2 + 0.5);
   const double r = (x - k * detail::ln2_hi) - k * detail::ln2_lo;
-  double term = 1.0;
-  double sum = 1.0;
-  for (int i = 1; i < 30; ++i) {
-    term *= r / i;
-    const double next = sum + term;
-    if (next == sum) break;
-    sum = next;
-  }
+  // e^r - 1 - r by Horner from the highest term, then the two leading terms last.
+  double tail = 0.0;
+  for (int i = 22; i >= 2; --i) tail = (tail + 1.0) * r / i;
+  tail *= r;  // now sum_{i>=2} r^i / i!
+  const double sum = 1.0 + (r + tail);
   // Scale in two steps so 2^k never leaves the normal range on its own.
   auto ik = static_cast<int>(k);
   const int half = ik / 2;

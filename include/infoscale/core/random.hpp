@@ -51,10 +51,21 @@ class random_stream {
   [[nodiscard]] INFOSCALE_HOST_DEVICE std::uint64_t below(std::uint64_t bound, std::uint64_t index) const {
     const auto word = bits(index);
     const std::uint64_t x = (std::uint64_t(word[1]) << 32) | word[0];
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(x) * bound) >> 64);
+    return multiply_high(x, bound);
   }
 
  private:
+  // The upper 64 bits of the 128-bit product a * b, in portable 32-bit pieces.
+  INFOSCALE_HOST_DEVICE static constexpr std::uint64_t multiply_high(std::uint64_t a, std::uint64_t b) {
+    const std::uint64_t a_lo = a & 0xffffffffu, a_hi = a >> 32;
+    const std::uint64_t b_lo = b & 0xffffffffu, b_hi = b >> 32;
+    const std::uint64_t lo_lo = a_lo * b_lo;
+    const std::uint64_t hi_lo = a_hi * b_lo;
+    const std::uint64_t lo_hi = a_lo * b_hi;
+    const std::uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xffffffffu) + lo_hi;
+    return a_hi * b_hi + (hi_lo >> 32) + (cross >> 32);
+  }
+
   INFOSCALE_HOST_DEVICE static double to_open_unit(std::uint32_t low, std::uint32_t high) {
     const std::uint64_t mantissa = ((std::uint64_t(high) << 32) | low) >> 11;  // 53 bits
     return (static_cast<double>(mantissa) + 0.5) * 0x1p-53;

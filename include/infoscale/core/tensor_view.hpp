@@ -114,6 +114,25 @@ constexpr std::array<std::ptrdiff_t, Rank> row_major_strides(const std::array<st
 /// Says that the caller does not know the size of the buffer behind a view.
 inline constexpr std::size_t unknown_extent = std::numeric_limits<std::size_t>::max();
 
+namespace detail {
+
+/// The number of elements of a shape, raising when it does not fit the address range.
+template <std::size_t Rank>
+std::size_t checked_element_count(const std::array<std::size_t, Rank>& shape, std::string_view name) {
+  constexpr auto limit = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max() / 2);
+  std::size_t count = 1;
+  for (const std::size_t n : shape) {
+    if (n != 0 && count > limit / n) raise("make_view", name, "has a shape whose element count overflows");
+    count *= n;
+  }
+  for (const std::size_t n : shape) {
+    if (n == 0) return 0;
+  }
+  return count;
+}
+
+}  // namespace detail
+
 /// Validates and builds a view. `buffer_elements`, when known, is the number of elements from
 /// `data` to the end of the buffer; negative strides then require `data` to point at the element
 /// of index 0 inside the buffer with room before it, which the caller states with
@@ -167,6 +186,7 @@ tensor_view<T, Rank> make_view(T* data, const std::array<std::size_t, Rank>& sha
 template <class T, std::size_t Rank>
 tensor_view<T, Rank> make_view(T* data, const std::array<std::size_t, Rank>& shape,
                                std::string_view name = "tensor") {
+  detail::checked_element_count(shape, name);  // before the strides, which would overflow too
   return make_view(data, shape, row_major_strides(shape), name);
 }
 
@@ -178,8 +198,7 @@ requires requires(Container& c) {
 }
 auto make_view(Container& container, const std::array<std::size_t, Rank>& shape,
                std::string_view name = "tensor") {
-  std::size_t count = 1;
-  for (auto n : shape) count *= n;
+  const std::size_t count = detail::checked_element_count(shape, name);
   if (count != container.size()) {
     detail::raise(
         "make_view", name,
