@@ -10,7 +10,7 @@ namespace infoscale {
 
 class compensated_sum {
  public:
-  INFOSCALE_HOST_DEVICE constexpr compensated_sum() = default;
+  constexpr compensated_sum() = default;
   INFOSCALE_HOST_DEVICE constexpr explicit compensated_sum(double initial) : sum_(initial) {}
 
   INFOSCALE_HOST_DEVICE constexpr compensated_sum& operator+=(double term) {

@@ -65,75 +65,44 @@ struct softmax_moments {
 
 namespace detail {
 
-/// Moments of one block of n logits read with `stride`, scaled by beta = 1 / T. Three passes over
-/// the block while it sits in L1: the maximum, then weights with first and second moments around
-/// it. Eight independent accumulators let compilers vectorise without reassociating the sums.
-template <class T>
-INFOSCALE_HOST_DEVICE softmax_moments block_softmax_moments(const T* z, std::ptrdiff_t stride, std::size_t n,
-                                                            double beta) {
-  constexpr std::size_t lanes = 8;
+/// Moments of one block of n logits read with `stride`, scaled by beta = 1 / T. Two passes over
+/// the block while it sits in L1: the maximum (with a NaN/infinity flag), then the weights and
+/// their first and second moments around it. `omp simd` reductions let compilers vectorise the
+/// sums without -ffast-math (build with -fopenmp or -fopenmp-simd; infoscale::infoscale adds it).
+template <bool Contiguous, class T>
+INFOSCALE_HOST_DEVICE softmax_moments block_softmax_moments_impl(const T* z, std::ptrdiff_t runtime_stride,
+                                                                 std::size_t n, double beta) {
+  // A compile-time unit stride keeps the loads contiguous; a runtime stride would become gathers.
+  const std::ptrdiff_t stride = Contiguous ? 1 : runtime_stride;
   softmax_moments state;
   if (n == 0) return state;
-  double lane_max[lanes];
-  bool lane_invalid[lanes];
-  for (std::size_t l = 0; l < lanes; ++l) {
-    lane_max[l] = -std::numeric_limits<double>::infinity();
-    lane_invalid[l] = false;
-  }
-  std::size_t i = 0;
-  if (stride == 1) {
-    for (; i + lanes <= n; i += lanes) {
-      for (std::size_t l = 0; l < lanes; ++l) {
-        const double x = widen(z[i + l]) * beta;
-        lane_invalid[l] = lane_invalid[l] || !(x - x == 0.0);  // NaN or infinity
-        lane_max[l] = x > lane_max[l] ? x : lane_max[l];
-      }
-    }
-  }
+  const auto count = static_cast<std::ptrdiff_t>(n);
   double m = -std::numeric_limits<double>::infinity();
-  bool invalid = false;
-  for (std::size_t l = 0; l < lanes; ++l) {
-    m = lane_max[l] > m ? lane_max[l] : m;
-    invalid = invalid || lane_invalid[l];
-  }
-  for (std::size_t j = i; j < n; ++j) {
-    const double x = widen(z[static_cast<std::ptrdiff_t>(j) * stride]) * beta;
-    invalid = invalid || !(x - x == 0.0);
+  int invalid = 0;
+#if !defined(__CUDA_ARCH__)
+#pragma omp simd reduction(max : m) reduction(| : invalid)
+#endif
+  for (std::ptrdiff_t j = 0; j < count; ++j) {
+    const double x = widen(z[j * stride]) * beta;
+    invalid |= !(x - x == 0.0);  // NaN or infinity
     m = x > m ? x : m;
   }
   if (invalid) {
     state.weight = std::numeric_limits<double>::quiet_NaN();
     return state;
   }
-  double w[lanes] = {};
-  double s1[lanes] = {};
-  double s2[lanes] = {};
-  i = 0;
-  if (stride == 1) {
-    for (; i + lanes <= n; i += lanes) {
-      for (std::size_t l = 0; l < lanes; ++l) {
-        const double d = widen(z[i + l]) * beta - m;
-        const double e = exp_nonpositive(d);
-        w[l] += e;
-        s1[l] += d * e;
-        s2[l] += d * d * e;
-      }
-    }
-  }
-  for (std::size_t j = i; j < n; ++j) {
-    const double d = widen(z[static_cast<std::ptrdiff_t>(j) * stride]) * beta - m;
-    const double e = exp_nonpositive(d);
-    w[0] += e;
-    s1[0] += d * e;
-    s2[0] += d * d * e;
-  }
   double weight = 0.0;
   double first = 0.0;
   double second = 0.0;
-  for (std::size_t l = 0; l < lanes; ++l) {
-    weight += w[l];
-    first += s1[l];
-    second += s2[l];
+#if !defined(__CUDA_ARCH__)
+#pragma omp simd reduction(+ : weight, first, second)
+#endif
+  for (std::ptrdiff_t j = 0; j < count; ++j) {
+    const double d = widen(z[j * stride]) * beta - m;
+    const double e = exp_nonpositive(d);
+    weight += e;
+    first += d * e;
+    second += d * d * e;
   }
   const double relative_mean = first / weight;
   const double deviations = second - first * relative_mean;
@@ -142,6 +111,13 @@ INFOSCALE_HOST_DEVICE softmax_moments block_softmax_moments(const T* z, std::ptr
   state.relative_mean = relative_mean;
   state.squared_deviations = deviations > 0.0 ? deviations : 0.0;
   return state;
+}
+
+template <class T>
+INFOSCALE_HOST_DEVICE softmax_moments block_softmax_moments(const T* z, std::ptrdiff_t stride, std::size_t n,
+                                                            double beta) {
+  return stride == 1 ? block_softmax_moments_impl<true>(z, 1, n, beta)
+                     : block_softmax_moments_impl<false>(z, stride, n, beta);
 }
 
 }  // namespace detail
