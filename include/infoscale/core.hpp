@@ -9,3 +9,5 @@
 #include "infoscale/core/log_sum_exp.hpp"
 #include "infoscale/core/random.hpp"
 #include "infoscale/core/tensor_view.hpp"
+#include "infoscale/core/xtensor_view.hpp"
+#include "infoscale/core/eigen_view.hpp"

@@ -1,0 +1,3 @@
+#pragma once
+// interop/: host runtimes' tensors as infoscale views (DLPack).
+#include "infoscale/interop/dlpack.hpp"
