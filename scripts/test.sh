@@ -24,7 +24,8 @@ step "AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build/sanitize "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFOSCALE_SANITIZE=ON \
   -DINFOSCALE_BUILD_EXAMPLES=OFF -DINFOSCALE_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build build/sanitize -j"$jobs" --target infoscale_tests
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/sanitizers/ubsan.supp" \
   ctest --test-dir build/sanitize --output-on-failure
 
 if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
