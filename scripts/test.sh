@@ -39,6 +39,9 @@ else
   step "CUDA policy: no nvcc on this machine, skipped"
 fi
 
+step "Fuzz the npy and safetensors readers (libFuzzer, ASan + UBSan, 20 s each)"
+bash fuzz/run.sh 20
+
 step "Install, then an outside project finds the package"
 rm -rf build/prefix build/consumer
 cmake --install build/release >/dev/null

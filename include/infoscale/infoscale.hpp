@@ -1,6 +1,8 @@
 #pragma once
 // Everything in infoscale.
 #include "infoscale/core.hpp"
+#include "infoscale/entropic.hpp"
 #include "infoscale/exec.hpp"
 #include "infoscale/info.hpp"
+#include "infoscale/io.hpp"
 #include "infoscale/thermo.hpp"

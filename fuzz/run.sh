@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses with clang++-14 (ASan + UBSan) and runs each for N seconds.
+# Usage: bash fuzz/run.sh [SECONDS=30] [JOBS=1]
+# Findings (crashing inputs) land in build/fuzz/findings/; the corpus grows in build/fuzz/corpus/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+seconds=${1:-30}
+jobs=${2:-1}
+cxx=${CXX_FUZZ:-clang++-14}
+out=build/fuzz
+mkdir -p "$out" build/fuzz/findings
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+       -fno-omit-frame-pointer -Iinclude)
+for name in npy safetensors; do
+  "$cxx" "${flags[@]}" "fuzz/fuzz_${name}.cpp" -o "$out/fuzz_${name}"
+done
+status=0
+for name in npy safetensors; do
+  mkdir -p "$out/corpus/$name"
+  echo "=== fuzz_${name}: ${seconds}s"
+  # The seed corpus is read-only input; new inputs go to the build tree's corpus.
+  parallel=()  # -jobs writes fuzz-N.log files into the current directory, so only when asked for
+  [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
+  "$out/fuzz_${name}" -max_total_time="$seconds" "${parallel[@]}" -print_final_stats=1 \
+    -artifact_prefix="build/fuzz/findings/${name}-" "$out/corpus/$name" "fuzz/corpus/$name" 2>&1 |
+    grep -E "^#[0-9]+.*DONE|stat::|ERROR|SUMMARY|Done" || status=$?
+done
+ls build/fuzz/findings | grep -q . && { echo "findings in build/fuzz/findings/"; exit 1; }
+exit "$status"

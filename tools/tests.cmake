@@ -1,0 +1,62 @@
+# End-to-end tests of the `infoscale` program on the small dumps in tests/fixtures/cli/: numbers
+# against numpy/scipy (reference JSON written by make_cli_fixtures.py), text output against golden
+# files reviewed by hand, and every error path's exit code and message.
+add_executable(infoscale_json_close tests/json_close.cpp)
+target_link_libraries(infoscale_json_close PRIVATE nlohmann_json::nlohmann_json)
+
+set(cli_fixtures "${PROJECT_SOURCE_DIR}/tests/fixtures/cli")
+set(cli_runner "${CMAKE_CURRENT_SOURCE_DIR}/tests/run_cli_test.cmake")
+
+# cli_test(NAME name ARGS ... [RC n] [GOLDEN file] [STDERR text] [REFERENCE file])
+function(cli_test)
+  cmake_parse_arguments(T "" "NAME;RC;GOLDEN;STDERR;REFERENCE" "ARGS" ${ARGN})
+  # Arguments travel joined by '|' (a list's ';' would split them in add_test); the runner splits them.
+  string(JOIN "|" joined_args ${T_ARGS})
+  set(defs -DPROGRAM=$<TARGET_FILE:infoscale_cli> "-DARGS=${joined_args}" -DWORKDIR=${cli_fixtures}
+           -DOUTPUT=${CMAKE_CURRENT_BINARY_DIR}/${T_NAME}.out)
+  if(DEFINED T_RC)
+    list(APPEND defs -DEXPECT_RC=${T_RC})
+  endif()
+  if(DEFINED T_GOLDEN)
+    list(APPEND defs -DGOLDEN=${cli_fixtures}/${T_GOLDEN})
+  endif()
+  if(DEFINED T_STDERR)
+    list(APPEND defs "-DSTDERR_HAS=${T_STDERR}")
+  endif()
+  if(DEFINED T_REFERENCE)
+    list(APPEND defs -DJSON_CHECK=$<TARGET_FILE:infoscale_json_close> -DREFERENCE=${cli_fixtures}/${T_REFERENCE})
+  endif()
+  add_test(NAME cli_${T_NAME} COMMAND ${CMAKE_COMMAND} ${defs} -P ${cli_runner})
+endfunction()
+
+# Numbers against numpy/scipy.
+cli_test(NAME thermo_json ARGS thermo base.npy -t 1 -t 0.5 --targets targets.npy --json REFERENCE thermo_reference.json)
+cli_test(NAME thermo_safetensors_json ARGS thermo pair.safetensors --tensor base -t 1,0.5 --targets pair.safetensors
+         --targets-tensor targets --json REFERENCE thermo_reference.json)
+cli_test(NAME compare_json ARGS compare base.npy other.npy --targets targets.npy --json REFERENCE compare_reference.json)
+cli_test(NAME compare_safetensors_json ARGS compare pair.safetensors pair.safetensors --tensor-a base --tensor-b other
+         --targets targets.npy --json REFERENCE compare_reference.json)
+# Text output, golden files checked by hand against the numbers make_cli_fixtures.py prints.
+cli_test(NAME thermo_text ARGS thermo base.npy --targets targets.npy GOLDEN thermo.golden)
+cli_test(NAME compare_text ARGS compare base.npy other.npy --targets targets.npy GOLDEN compare.golden)
+cli_test(NAME level_text ARGS level --params 124e6 --vocab 50257 GOLDEN level.golden)
+cli_test(NAME level_json_calibration ARGS level -P 1.75e11 -V 50257 --calibration 1,0,-10 --json GOLDEN level.json.golden)
+# The real default: no file given reads the shipped character-LM logits and targets.
+cli_test(NAME thermo_default ARGS thermo --no-progress)
+# Errors: usage (exit 2) and bad files (exit 1), each with a message that names the problem.
+cli_test(NAME usage_no_subcommand RC 2 STDERR "A subcommand is required")
+cli_test(NAME usage_unknown_option ARGS thermo --bogus RC 2 STDERR "--bogus")
+cli_test(NAME usage_bad_temperature ARGS thermo base.npy -t -1 RC 2 STDERR "temperature")
+cli_test(NAME usage_missing_file ARGS thermo no_such.npy RC 2 STDERR "no_such.npy")
+cli_test(NAME usage_shape_mismatch ARGS compare base.npy ../io/f4.npy RC 2 STDERR "LOGITS_A is 240 x 50 but LOGITS_B is 3 x 5")
+cli_test(NAME usage_level_missing ARGS level --params 1e9 RC 2 STDERR "--vocab")
+cli_test(NAME usage_calibration_count ARGS level -P 1e9 -V 5e4 --calibration 1,2 RC 2 STDERR "calibration")
+cli_test(NAME file_truncated ARGS thermo truncated.npy RC 1 STDERR "truncated.npy' is truncated")
+cli_test(NAME file_bad_safetensors ARGS thermo bad_header.safetensors RC 1
+         STDERR "bad_header.safetensors' has a header length")
+cli_test(NAME file_short_targets ARGS thermo base.npy --targets short_targets.npy RC 1
+         STDERR "has 239 token ids but the logits have 240 rows")
+cli_test(NAME file_targets_not_ids ARGS thermo base.npy --targets other.npy RC 1 STDERR "not integer token ids")
+cli_test(NAME file_tensor_missing ARGS thermo pair.safetensors --tensor nope RC 1 STDERR "no tensor named 'nope'")
+cli_test(NAME file_tensor_unnamed ARGS thermo pair.safetensors RC 1 STDERR "holds 3 tensors; name one")
+cli_test(NAME file_ints_as_logits ARGS thermo targets.npy RC 1 STDERR "not floating-point logits")
