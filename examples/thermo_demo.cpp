@@ -39,15 +39,18 @@ mean_and_error summarise(const std::vector<infoscale::thermodynamic_state>& stat
 int main(int argc, char** argv) {
   const std::string fixtures = INFOSCALE_FIXTURES_DIR;
   const std::string logits_path = argc > 1 ? argv[1] : fixtures + "/lm/char_lm_logits.npy";
-  const std::string targets_path = argc > 2 ? argv[2] : (argc > 1 ? "" : fixtures + "/lm/char_lm_targets.npy");
+  const std::string targets_path =
+      argc > 2 ? argv[2] : (argc > 1 ? "" : fixtures + "/lm/char_lm_targets.npy");
   try {
     const auto logits = xt::load_npy<float>(logits_path);
     if (logits.dimension() != 2) {
-      std::fprintf(stderr, "thermo_demo: %s: expected a 2-d array (positions x vocabulary)\n", logits_path.c_str());
+      std::fprintf(stderr, "thermo_demo: %s: expected a 2-d array (positions x vocabulary)\n",
+                   logits_path.c_str());
       return 2;
     }
     const std::size_t rows = logits.shape(0), vocabulary = logits.shape(1);
-    const auto view = infoscale::make_view(logits.data(), std::array<std::size_t, 2>{rows, vocabulary}, "logits");
+    const auto view =
+        infoscale::make_view(logits.data(), std::array<std::size_t, 2>{rows, vocabulary}, "logits");
     std::printf("%s: %zu next-token distributions over a vocabulary of %zu\n\n", logits_path.c_str(), rows,
                 vocabulary);
     std::printf("%7s  %16s  %11s  %11s  %16s  %9s\n", "T", "S [bits] +- SE", "U [nats]", "F [nats]",
@@ -65,7 +68,8 @@ int main(int argc, char** argv) {
     if (!targets_path.empty()) {
       const auto targets = xt::load_npy<std::int64_t>(targets_path);
       const std::vector<std::int64_t> ids(targets.begin(), targets.end());
-      const auto nll = infoscale::cross_entropy_from_logits(infoscale::par, view, std::span<const std::int64_t>(ids));
+      const auto nll =
+          infoscale::cross_entropy_from_logits(infoscale::par, view, std::span<const std::int64_t>(ids));
       infoscale::compensated_sum total;
       for (double v : nll) total += v;
       std::printf("\ncross-entropy on the true next characters at T = 1: %.4f bits/char\n",

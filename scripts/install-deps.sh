@@ -28,10 +28,14 @@ venv="$here/.venv"
 if [ ! -x "$venv/bin/python" ]; then
   /usr/bin/python3 -m venv "$venv"
 fi
+# Pinned: requirements.txt for benchmarks and tests' tools, requirements-fixtures.txt to regenerate
+# the committed fixtures. The stamp skips pip when nothing changed.
 stamp="$venv/.requirements-installed"
-if [ ! -f "$stamp" ] || ! cmp -s "$here/scripts/requirements.txt" "$stamp"; then
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/scripts/requirements.txt"
-  cp "$here/scripts/requirements.txt" "$stamp"
+wanted=$(cat "$here/scripts/requirements.txt" "$here/scripts/requirements-fixtures.txt")
+if [ ! -f "$stamp" ] || [ "$wanted" != "$(cat "$stamp")" ]; then
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    -r "$here/scripts/requirements.txt" -r "$here/scripts/requirements-fixtures.txt"
+  printf '%s' "$wanted" >"$stamp"
 fi
 
 if [ ! -d /usr/local/cuda/include/cccl/thrust ]; then
