@@ -5,4 +5,6 @@
 #include "infoscale/exec.hpp"
 #include "infoscale/info.hpp"
 #include "infoscale/io.hpp"
+#include "infoscale/lm.hpp"
+#include "infoscale/manifold.hpp"
 #include "infoscale/thermo.hpp"
