@@ -1,4 +1,5 @@
 #pragma once
-// info/: entropy, cross-entropy, KL, JS, total variation and Rényi entropy.
+// info/: entropy, cross-entropy, KL, JS, total variation, Rényi entropy, mutual-information estimators.
 #include "infoscale/info/logits.hpp"
+#include "infoscale/info/mutual_information.hpp"
 #include "infoscale/info/probabilities.hpp"

@@ -3,6 +3,7 @@
 #include "infoscale/core.hpp"
 #include "infoscale/entropic.hpp"
 #include "infoscale/exec.hpp"
+#include "infoscale/hvib.hpp"
 #include "infoscale/info.hpp"
 #include "infoscale/io.hpp"
 #include "infoscale/lm.hpp"
