@@ -23,7 +23,7 @@ ctest --test-dir build/release --output-on-failure
 step "AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build/sanitize "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFOSCALE_SANITIZE=ON \
   -DINFOSCALE_BUILD_EXAMPLES=OFF -DINFOSCALE_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build/sanitize -j"$jobs" --target infoscale_tests
+cmake --build build/sanitize -j"$jobs"  # the suite, and the CLI with its end-to-end tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/sanitizers/ubsan.supp" \
   ctest --test-dir build/sanitize --output-on-failure
@@ -32,12 +32,15 @@ if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
   step "CUDA policy through nvcc"
   cmake -S . -B build/cuda "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DINFOSCALE_ENABLE_CUDA=ON \
     -DCMAKE_CUDA_COMPILER="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)" \
-    -DINFOSCALE_BUILD_EXAMPLES=OFF -DINFOSCALE_BUILD_BENCHMARKS=OFF >/dev/null
+    -DINFOSCALE_BUILD_EXAMPLES=OFF -DINFOSCALE_BUILD_BENCHMARKS=OFF -DINFOSCALE_BUILD_TOOLS=OFF >/dev/null
   cmake --build build/cuda -j"$jobs" --target infoscale_cuda_tests
   ctest --test-dir build/cuda -R infoscale_cuda_tests --output-on-failure
 else
   step "CUDA policy: no nvcc on this machine, skipped"
 fi
+
+step "Python module (nanobind): build, install into .venv, pytest against numpy/scipy"
+bash python/test.sh
 
 step "Fuzz the npy and safetensors readers (libFuzzer, ASan + UBSan, 20 s each)"
 bash fuzz/run.sh 20

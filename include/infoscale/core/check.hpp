@@ -104,7 +104,7 @@ void check_probability_rows(const matrix_view<T>& p, std::string_view function, 
     if (std::abs(total.value() - 1.0) > tolerance) {
       detail::raise(function, name,
                     "row " + std::to_string(row) + " sums to " + std::to_string(total.value()) +
-                        ", not 1 (tolerance " + std::to_string(tolerance) + ")");
+                        ", not 1 (tolerance " + detail::format_number(tolerance) + ")");
     }
   }
 }

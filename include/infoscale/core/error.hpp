@@ -1,6 +1,8 @@
 #pragma once
 // The library's one exception type and the cold path that raises it.
 
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,6 +33,19 @@ class error : public std::invalid_argument {
 };
 
 namespace detail {
+
+/// A number in messages: shortest round-trip form (1e-09, 0.25, 1.1), unlike std::to_string.
+inline std::string format_number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  // Prefer the shortest of %.6g..%.17g that reads back exactly.
+  for (int digits = 6; digits < 17; ++digits) {
+    char shorter[32];
+    std::snprintf(shorter, sizeof shorter, "%.*g", digits, value);
+    if (std::strtod(shorter, nullptr) == value) return shorter;
+  }
+  return buffer;
+}
 
 // Kept out of line and cold so the checks that call it stay cheap on the hot path.
 [[noreturn, gnu::cold, gnu::noinline]] inline void raise(std::string_view function, std::string_view argument,

@@ -49,7 +49,7 @@ void check_probabilities(P policy, const matrix_view<T>& p, std::string_view fun
     if (std::abs(sums[row] - 1.0) > tolerance) {
       raise(function, name,
             "row " + std::to_string(row) + " sums to " + std::to_string(sums[row]) + ", not 1 (tolerance " +
-                std::to_string(tolerance) + "); normalise it first");
+                detail::format_number(tolerance) + "); normalise it first");
     }
   }
 }

@@ -1,0 +1,28 @@
+// The Python module infoscale._core (re-exported by the package infoscale).
+//
+// Every row-wise function borrows its inputs (numpy arrays, torch CPU tensors, any DLPack
+// producer) without a copy, runs with the GIL released under the policy named by `policy`
+// ('par': OpenMP threads over rows; 'seq'), and returns float64 numpy arrays.
+// layers/ (layer-boundary analysis) is not bound yet: see python/README.md.
+#include "bindings.hpp"
+
+namespace nb = nanobind;
+
+NB_MODULE(_core, m) {
+  m.doc() =
+      "infoscale: information theory and thermodynamics of language-model outputs.\n"
+      "\n"
+      "Row-wise functions take probability rows or logits of shape (rows, categories) (a 1-D array\n"
+      "is one row and gives a float), in float16, bfloat16, float32 or float64, from numpy, torch\n"
+      "(CPU) or any DLPack producer, and read them in place whatever their strides. Results are in\n"
+      "nats unless named otherwise. Invalid input raises infoscale.Error, a ValueError whose message\n"
+      "names the function, the argument and the problem.";
+
+  // infoscale::error is an std::invalid_argument; it becomes infoscale.Error (a ValueError
+  // subclass), with the C++ message unchanged.
+  nb::exception<infoscale::error>(m, "Error", PyExc_ValueError);
+
+  infoscale::python::bind_info(m);
+  infoscale::python::bind_thermo(m);
+  infoscale::python::bind_models(m);
+}
