@@ -6,6 +6,7 @@
 #include "infoscale/hvib.hpp"
 #include "infoscale/info.hpp"
 #include "infoscale/io.hpp"
+#include "infoscale/layers.hpp"
 #include "infoscale/lm.hpp"
 #include "infoscale/manifold.hpp"
 #include "infoscale/thermo.hpp"

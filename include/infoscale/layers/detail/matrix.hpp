@@ -1,0 +1,82 @@
+#pragma once
+// Internals shared by the layer analyses: copying strided views of any storage type into double
+// Eigen matrices (the one place fp16/bf16/float are widened), centring, and the checks every
+// entry point runs before any work.
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "infoscale/core/check.hpp"
+#include "infoscale/core/tensor_view.hpp"
+
+namespace infoscale::detail {
+
+inline Eigen::Index idx_of(std::size_t n) {
+  return static_cast<Eigen::Index>(n);
+}
+
+/// Widens a (tokens x features) view into a column-major double matrix.
+template <class T>
+Eigen::MatrixXd to_matrix(const matrix_view<T>& x) {
+  Eigen::MatrixXd m(static_cast<Eigen::Index>(x.extent(0)), static_cast<Eigen::Index>(x.extent(1)));
+  for (std::size_t i = 0; i < x.extent(0); ++i) {
+    for (std::size_t j = 0; j < x.extent(1); ++j) {
+      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = widen(x(i, j));
+    }
+  }
+  return m;
+}
+
+/// Subtracts each column's mean in place (two-pass: the mean first, in double).
+inline void centre_columns(Eigen::MatrixXd& m) {
+  if (m.rows() == 0) return;
+  const Eigen::RowVectorXd mean = m.colwise().sum() / static_cast<double>(m.rows());
+  m.rowwise() -= mean;
+}
+
+/// Checks an activation matrix: non-empty, finite, and not constant (a constant representation
+/// has no centred variance, so every similarity with it is 0/0).
+template <class T>
+void check_activations(const matrix_view<T>& x, std::string_view function, std::string_view name) {
+  check_not_empty(x, function, name);
+  check_finite(x, function, name);
+}
+
+inline void check_not_constant(const Eigen::MatrixXd& centred, std::string_view function,
+                               std::string_view name) {
+  if (centred.squaredNorm() == 0.0) {
+    raise(function, name, "is constant over tokens (zero variance after centring)");
+  }
+}
+
+template <class T, class U>
+void check_same_tokens(const matrix_view<T>& x, const matrix_view<U>& y, std::string_view function,
+                       std::string_view name_y) {
+  if (x.extent(0) != y.extent(0)) {
+    raise(function, name_y,
+          "has " + std::to_string(y.extent(0)) + " tokens but the first layer has " +
+              std::to_string(x.extent(0)));
+  }
+}
+
+/// Sequence lengths must be positive and add up to the token count.
+inline void check_sequence_lengths(std::span<const std::size_t> lengths, std::size_t tokens,
+                                   std::string_view function) {
+  if (lengths.empty()) raise(function, "sequence_lengths", "is empty");
+  std::size_t total = 0;
+  for (const std::size_t n : lengths) {
+    if (n == 0) raise(function, "sequence_lengths", "contains a sequence of length 0");
+    total += n;
+  }
+  if (total != tokens) {
+    raise(
+        function, "sequence_lengths",
+        "adds up to " + std::to_string(total) + " tokens but the activations have " + std::to_string(tokens));
+  }
+}
+
+}  // namespace infoscale::detail
