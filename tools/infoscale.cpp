@@ -4,6 +4,7 @@
 //   infoscale thermo  [LOGITS] [-t T ...] [--targets FILE]   next-token thermodynamics
 //   infoscale compare LOGITS_A LOGITS_B [--targets FILE]      KL/JS and llama.cpp's KLD statistics
 //   infoscale level   --params P --vocab V                    entropic level, capacity, capabilities
+//   infoscale layers  [DUMP] [--json] [--plot FILE.svg]          layer signals, boundaries with CIs
 //
 // Exit codes: 0 success, 1 a file that cannot be read or holds bad data, 2 a usage error.
 
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "cli/compare_command.hpp"
+#include "cli/layers_command.hpp"
 #include "cli/level_command.hpp"
 #include "cli/thermo_command.hpp"
 
@@ -35,11 +37,12 @@ int main(int argc, char** argv) {
   cli::thermo_args thermo;
   cli::compare_args compare;
   cli::level_args level;
+  cli::layers_args layers;
   auto* thermo_cmd =
       cli::add_thermo(app, thermo, fixtures + "/lm/char_lm_logits.npy", fixtures + "/lm/char_lm_targets.npy");
   auto* compare_cmd = cli::add_compare(app, compare);
   auto* level_cmd = cli::add_level(app, level);
-  // `infoscale layers DUMP` (layer signals, boundaries, plots) arrives with the layers module.
+  auto* layers_cmd = cli::add_layers(app, layers, fixtures + "/minilm/minilm_pride.safetensors");
 
   try {
     app.parse(argc, argv);
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
     if (thermo_cmd->parsed()) return cli::run_thermo(thermo);
     if (compare_cmd->parsed()) return cli::run_compare(compare);
     if (level_cmd->parsed()) return cli::run_level(level);
+    if (layers_cmd->parsed()) return cli::run_layers(layers);
   } catch (const cli::usage_error& e) {
     std::fprintf(stderr, "infoscale: %s\n", e.what());
     return 2;

@@ -60,3 +60,28 @@ cli_test(NAME file_targets_not_ids ARGS thermo base.npy --targets other.npy RC 1
 cli_test(NAME file_tensor_missing ARGS thermo pair.safetensors --tensor nope RC 1 STDERR "no tensor named 'nope'")
 cli_test(NAME file_tensor_unnamed ARGS thermo pair.safetensors RC 1 STDERR "holds 3 tensors; name one")
 cli_test(NAME file_ints_as_logits ARGS thermo targets.npy RC 1 STDERR "not floating-point logits")
+
+# `infoscale layers` on the planted-boundary dumps of make_layers_fixtures.py: CKA, S1, S3 (masked
+# attention JS), E(l) and the boundaries against numpy/scipy; the text table against a golden file
+# checked by hand against the numbers the script prints; every bad-dump error with exit code 1.
+cli_test(NAME layers_json ARGS layers layers_planted.safetensors --resamples 50 --json --no-progress
+         REFERENCE layers_reference.json)
+cli_test(NAME layers_text ARGS layers layers_planted.safetensors --resamples 50 --no-progress
+         GOLDEN layers.golden)
+cli_test(NAME layers_single_labels ARGS layers layers_single.safetensors --json --no-progress
+         REFERENCE layers_single_reference.json)
+cli_test(NAME layers_single_text ARGS layers layers_single.safetensors --no-progress
+         GOLDEN layers_single.golden)
+cli_test(NAME layers_plot ARGS layers layers_planted.safetensors --resamples 20 --no-progress --plot
+         ${CMAKE_CURRENT_BINARY_DIR}/layers_plot.svg)
+cli_test(NAME usage_layers_weights ARGS layers layers_planted.safetensors --weights 1,2 RC 2 STDERR "--weights")
+cli_test(NAME file_layers_no_hidden ARGS layers layers_no_hidden.safetensors RC 1
+         STDERR "has no tensor named 'hidden_states'")
+cli_test(NAME file_layers_rank ARGS layers layers_rank2.safetensors RC 1
+         STDERR "has hidden_states of rank 2 [12 x 4]")
+cli_test(NAME file_layers_offsets ARGS layers layers_bad_offsets.safetensors RC 1
+         STDERR "has sequence_offsets ending at 11 but hidden_states has 12 tokens")
+cli_test(NAME file_layers_nan ARGS layers layers_nan.safetensors RC 1
+         STDERR "non-finite value (nan) in hidden_states at layer 2, token 7, feature 1")
+# The real default: no file given reads the shipped MiniLM-L6 dump (tests/fixtures/minilm/).
+cli_test(NAME layers_default ARGS layers --resamples 50 --no-progress)
