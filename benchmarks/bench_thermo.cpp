@@ -29,7 +29,9 @@ double best_seconds(F&& f, double budget_seconds = 0.4, int min_repeats = 3) {
     f();
     const double dt = std::chrono::duration<double>(clock_type::now() - t0).count();
     best = std::min(best, dt);
-    if (i + 1 >= min_repeats && std::chrono::duration<double>(clock_type::now() - start).count() > budget_seconds) break;
+    if (i + 1 >= min_repeats &&
+        std::chrono::duration<double>(clock_type::now() - start).count() > budget_seconds)
+      break;
   }
   return best;
 }
@@ -60,7 +62,8 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--json") == 0) json = true;
   }
   const std::vector<std::size_t> vocabularies{32000, 128256, 262144};
-  const std::vector<std::size_t> row_counts = quick ? std::vector<std::size_t>{1, 64} : std::vector<std::size_t>{1, 16, 256, 4096};
+  const std::vector<std::size_t> row_counts =
+      quick ? std::vector<std::size_t>{1, 64} : std::vector<std::size_t>{1, 16, 256, 4096};
   const std::size_t largest = vocabularies.back() * row_counts.back();
   std::vector<float> logits(largest);
   std::uint32_t state = 12345;
@@ -102,11 +105,13 @@ int main(int argc, char** argv) {
         });
         const double gbs = bytes / seconds / 1e9;
         if (json) {
-          std::printf("{\"kind\": \"infoscale\", \"policy\": \"%s\", \"threads\": %d, \"V\": %zu, \"rows\": %zu, "
-                      "\"seconds\": %.6g, \"gbs\": %.3f, \"elements_per_s\": %.4g}\n",
-                      policy, parallel ? threads : 1, v, rows, seconds, gbs, static_cast<double>(rows * v) / seconds);
+          std::printf(
+              "{\"kind\": \"infoscale\", \"policy\": \"%s\", \"threads\": %d, \"V\": %zu, \"rows\": %zu, "
+              "\"seconds\": %.6g, \"gbs\": %.3f, \"elements_per_s\": %.4g}\n",
+              policy, parallel ? threads : 1, v, rows, seconds, gbs, static_cast<double>(rows * v) / seconds);
         } else {
-          std::printf("%-6s %8zu %6zu %12.6f %9.2f %9.0f%%\n", policy, v, rows, seconds, gbs, 100.0 * gbs / bandwidth);
+          std::printf("%-6s %8zu %6zu %12.6f %9.2f %9.0f%%\n", policy, v, rows, seconds, gbs,
+                      100.0 * gbs / bandwidth);
         }
         if (checksum != checksum) return 1;
       }

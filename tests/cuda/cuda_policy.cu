@@ -53,8 +53,10 @@ int main() {
   const auto on_device_b = make_view(thrust::raw_pointer_cast(device_b.data()), shape, "logits");
   const auto pv = make_view(p.data(), std::array<std::size_t, 2>{rows, 100}, "p");
   const auto qv = make_view(q.data(), std::array<std::size_t, 2>{rows, 100}, "q");
-  const auto dpv = make_view(thrust::raw_pointer_cast(device_p.data()), std::array<std::size_t, 2>{rows, 100}, "p");
-  const auto dqv = make_view(thrust::raw_pointer_cast(device_q.data()), std::array<std::size_t, 2>{rows, 100}, "q");
+  const auto dpv =
+      make_view(thrust::raw_pointer_cast(device_p.data()), std::array<std::size_t, 2>{rows, 100}, "p");
+  const auto dqv =
+      make_view(thrust::raw_pointer_cast(device_q.data()), std::array<std::size_t, 2>{rows, 100}, "q");
 
   for (const double t : {0.5, 1.0, 2.0}) {
     const auto want = thermodynamics(seq, on_host, t);
@@ -75,7 +77,8 @@ int main() {
   }
   bool raised = false;
   const float nan = std::nanf("");
-  cudaMemcpy(thrust::raw_pointer_cast(device.data()) + 5 * columns + 7, &nan, sizeof(float), cudaMemcpyHostToDevice);
+  cudaMemcpy(thrust::raw_pointer_cast(device.data()) + 5 * columns + 7, &nan, sizeof(float),
+             cudaMemcpyHostToDevice);
   try {
     (void)entropy_from_logits(infoscale::cuda, on_device);
   } catch (const error&) {

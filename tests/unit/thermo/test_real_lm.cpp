@@ -16,7 +16,8 @@ TEST_CASE("real char-level LM: cross-entropy and mean entropy equal the training
   const auto logits = test::load_fixture<float>("lm/char_lm_logits.npy");
   const auto targets = test::load_fixture<std::int64_t>("lm/char_lm_targets.npy");
   REQUIRE(logits.dimension() == 2);
-  const auto view = make_view(logits.data(), std::array<std::size_t, 2>{logits.shape(0), logits.shape(1)}, "logits");
+  const auto view =
+      make_view(logits.data(), std::array<std::size_t, 2>{logits.shape(0), logits.shape(1)}, "logits");
   const std::vector<std::int64_t> ids(targets.begin(), targets.end());
   const auto nll = cross_entropy_from_logits(par, view, std::span<const std::int64_t>(ids));
   const auto h = entropy_from_logits(par, view);
