@@ -12,6 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto file = infoscale::io::parse_safetensors(bytes, "fuzz.safetensors");
     double sum = 0.0;
     for (const auto& a : file.tensors) {
+      if (a.size() == 0) continue;  // an empty tensor may still have a huge leading extent
       if (infoscale::io::is_floating(a.type) && a.rank() >= 1) {
         infoscale::io::visit_matrix(a, [&](auto m) {
           for (std::size_t r = 0; r < m.extent(0); ++r) {
