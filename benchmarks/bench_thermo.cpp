@@ -3,11 +3,17 @@
 //
 // Usage: bench_thermo [--quick] [--json]
 // Prints one line per (policy, V, rows): seconds per pass, GB/s, fraction of one-core bandwidth.
+// Then the compute ceilings: the same kernel, a bare double exp and a bare float exp over one block
+// that stays in L1, in "GB/s" of fp32 logits they could consume; a pass cannot beat its ceiling,
+// whatever the memory does.
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <infoscale/core/detail/fast_exp.hpp>
 #include <infoscale/thermo.hpp>
 #include <string>
 #include <vector>
@@ -51,6 +57,71 @@ double read_bandwidth_gbs(const std::vector<float>& data) {
   });
   (void)sink;
   return static_cast<double>(data.size() * sizeof(float)) / seconds / 1e9;
+}
+
+// exp in float, the cheapest an exp can be at float accuracy (degree-7 Taylor on |r| <= ln2/2, 1 ulp):
+// here only to bound what a single-precision kernel could reach.
+inline float exp_nonpositive_float(float d) {
+  const float clamped = d < -87.0f ? -87.0f : d;
+  const float shifted = clamped * 1.44269504f + 0x1.8p23f;
+  const float k = shifted - 0x1.8p23f;
+  const float r = (clamped - k * 0.693145752f) - k * 1.42860677e-06f;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  return p * std::bit_cast<float>((std::bit_cast<std::uint32_t>(shifted) + 127u) << 23);
+}
+
+// Elements per second of `kernel` over one L1-resident block of 2048 logits, repeated.
+template <class F>
+double l1_elements_per_second(const std::vector<float>& logits, F&& kernel) {
+  constexpr std::size_t block = 2048, repeats = 2000;
+  volatile double sink = 0;
+  const double seconds = best_seconds([&] {
+    double total = 0;
+    for (std::size_t i = 0; i < repeats; ++i) total += kernel(logits.data(), block);
+    sink = total;
+  });
+  (void)sink;
+  return static_cast<double>(block * repeats) / seconds;
+}
+
+void print_ceilings(const std::vector<float>& logits, double bandwidth, bool json) {
+  const double kernel = l1_elements_per_second(logits, [](const float* z, std::size_t n) {
+    return infoscale::detail::block_softmax_moments(z, 1, n, 1.0).weight;
+  });
+  const double double_exp = l1_elements_per_second(logits, [](const float* z, std::size_t n) {
+    double acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (std::size_t j = 0; j < n; ++j)
+      acc += infoscale::detail::exp_nonpositive(static_cast<double>(z[j]) - 9.0);
+    return acc;
+  });
+  const double float_exp = l1_elements_per_second(logits, [](const float* z, std::size_t n) {
+    float acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (std::size_t j = 0; j < n; ++j) acc += exp_nonpositive_float(z[j] - 9.0f);
+    return static_cast<double>(acc);
+  });
+  const std::pair<const char*, double> ceilings[] = {{"infoscale kernel, L1-resident", kernel},
+                                                     {"bare double exp", double_exp},
+                                                     {"bare float exp", float_exp}};
+  if (!json) std::printf("\ncompute ceilings (one core, one 2048-element block in L1):\n");
+  for (const auto& [name, rate] : ceilings) {
+    const double gbs = rate * sizeof(float) / 1e9;
+    if (json) {
+      std::printf("{\"kind\": \"ceiling\", \"name\": \"%s\", \"elements_per_s\": %.4g, \"gbs\": %.3f}\n",
+                  name, rate, gbs);
+    } else {
+      std::printf("%-32s %8.3f G elements/s = %6.2f GB/s of fp32 = %4.0f%% of 1-core bandwidth\n", name,
+                  rate / 1e9, gbs, 100.0 * gbs / bandwidth);
+    }
+  }
 }
 
 }  // namespace
@@ -117,5 +188,9 @@ int main(int argc, char** argv) {
       }
     }
   }
+#if defined(_OPENMP)
+  omp_set_num_threads(1);
+#endif
+  print_ceilings(logits, bandwidth, json);
   return 0;
 }

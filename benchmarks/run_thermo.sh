@@ -30,4 +30,10 @@ for r in rows:
     f = lambda x: "-" if x is None else f"{x:.2f}"
     ratio = lambda a, b: "-" if b is None else f"{a / b:.1f}x"
     print(f"| {key[0]} | {key[1]} | {r['gbs']:.2f} | {100 * r['gbs'] / bw:.0f}% | {f(par)} | {f(npy)} | {f(sp)} | {ratio(r['gbs'], sp)} | {ratio(r['gbs'], npy)} |")
+print("\nCompute ceilings, one core, one 2048-element block resident in L1 (no memory traffic):\n")
+print("| kernel | G elements/s | GB/s of fp32 it could consume | % of 1-core bw |")
+print("|---|---:|---:|---:|")
+for r in rows:
+    if r["kind"] == "ceiling":
+        print(f"| {r['name']} | {r['elements_per_s'] / 1e9:.2f} | {r['gbs']:.2f} | {100 * r['gbs'] / bw:.0f}% |")
 PY
