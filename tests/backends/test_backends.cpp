@@ -5,6 +5,9 @@
 #include <infoscale/core/random.hpp>
 #include <infoscale/info.hpp>
 #include <infoscale/thermo.hpp>
+#if INFOSCALE_HAS_OPENMP
+#include <omp.h>
+#endif
 #include <vector>
 
 #include "../support/approx.hpp"
@@ -93,3 +96,24 @@ TEST_CASE("a row's moments do not depend on how it is split into blocks") {
   CHECK(whole.log_partition() == doctest::Approx(blocked.log_partition).epsilon(1e-15));
   CHECK(whole.entropy() == doctest::Approx(blocked.entropy).epsilon(1e-13));
 }
+
+#if INFOSCALE_HAS_OPENMP
+TEST_CASE("par shares a few long rows among threads and still returns seq's result bit for bit") {
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(4);  // more threads than rows, whatever the machine has
+  for (const std::size_t rows : {1, 3}) {
+    for (std::size_t step : {1, 2}) {
+      const auto logits = make_strided(rows, 100003, step, 900 + rows);
+      INFO(rows << " rows, column step " << step);
+      const auto expected = thermodynamics(seq, logits.view, 1.3);
+      const auto got = thermodynamics(par, logits.view, 1.3);
+      for (std::size_t row = 0; row < rows; ++row) {
+        CHECK(got[row].log_partition == expected[row].log_partition);
+        CHECK(got[row].entropy == expected[row].entropy);
+        CHECK(got[row].heat_capacity == expected[row].heat_capacity);
+      }
+    }
+  }
+  omp_set_num_threads(saved);
+}
+#endif

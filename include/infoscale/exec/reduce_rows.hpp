@@ -1,7 +1,8 @@
 #pragma once
 // The one dispatch point. A row statistic maps a block of a row to a mergeable state, merges
 // states with an associative `combine`, and turns a row's state into a result. Every policy runs
-// those same three functions: seq and par fold a row's blocks left to right, Thrust reduces them
+// those same three functions: seq and par fold a row's blocks left to right (par spreads the
+// blocks of a row over threads when there are fewer rows than threads), Thrust reduces them
 // by key (in another association order, hence agreement within rounding, not bit for bit).
 
 #include <algorithm>
@@ -12,6 +13,10 @@
 
 #include "infoscale/core/config.hpp"
 #include "infoscale/exec/policy.hpp"
+
+#if INFOSCALE_HAS_OPENMP
+#include <omp.h>
+#endif
 
 #if INFOSCALE_HAS_THRUST
 #include <thrust/copy.h>
@@ -52,6 +57,31 @@ typename S::state fold_row(const S& statistic, std::size_t row, std::size_t colu
   }
   return state;
 }
+
+#if INFOSCALE_HAS_OPENMP
+/// Fewer rows than threads: the threads share every row's blocks, then each row folds its block
+/// states left to right, the order seq uses, so the result is seq's bit for bit.
+template <RowStatistic S>
+void par_reduce_long_rows(const S& statistic, std::size_t rows, std::size_t columns,
+                          std::span<typename S::result_type> out) {
+  const std::size_t blocks_per_row = (columns + block_elements - 1) / block_elements;
+  std::vector<typename S::state> states(rows * blocks_per_row);
+  const auto total = static_cast<std::ptrdiff_t>(states.size());
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t i = 0; i < total; ++i) {
+    const auto block = static_cast<std::size_t>(i);
+    const std::size_t row = block / blocks_per_row;
+    const std::size_t begin = (block % blocks_per_row) * block_elements;
+    states[block] = statistic.reduce_block(row, begin, std::min(columns, begin + block_elements));
+  }
+  for (std::size_t row = 0; row < rows; ++row) {
+    auto state = S::identity();
+    for (std::size_t b = 0; b < blocks_per_row; ++b)
+      state = S::combine(state, states[row * blocks_per_row + b]);
+    out[row] = statistic.finalize(row, state);
+  }
+}
+#endif
 
 #if INFOSCALE_HAS_THRUST
 template <class S>
@@ -127,6 +157,12 @@ void reduce_rows(P, const S& statistic, std::size_t rows, std::size_t columns,
       out[row] = statistic.finalize(row, detail::fold_row(statistic, row, columns));
     }
   } else if constexpr (std::same_as<P, par_t>) {
+#if INFOSCALE_HAS_OPENMP
+    if (rows < static_cast<std::size_t>(omp_get_max_threads()) && columns > block_elements) {
+      detail::par_reduce_long_rows(statistic, rows, columns, out);
+      return;
+    }
+#endif
     const auto n = static_cast<std::ptrdiff_t>(rows);
 #if INFOSCALE_HAS_OPENMP
 #pragma omp parallel for schedule(static)
