@@ -1,16 +1,23 @@
 """infoscale: information theory and thermodynamics of language-model outputs.
 
 A thin package over the compiled module ``infoscale._core`` (nanobind); see ``help(infoscale)``
-and the type stubs in ``_core.pyi``. ``infoscale.entropic`` holds the entropic-scaling formulas.
+and the type stubs. Submodules: ``infoscale.entropic`` (entropic scaling), ``infoscale.layers``
+(layer-boundary analysis), ``infoscale.hvib`` (hierarchical variational information bottleneck).
+``analyse_layers``, ``analyse_dump`` and ``LayerAnalysis`` run the pipeline of the command-line
+``infoscale layers`` and return a ``LayerReport``; ``infoscale.hf`` (imported on demand; needs torch
+and transformers) collects hidden states, attentions and logits from Hugging Face models.
 """
 
 import sys as _sys
 
 from ._core import *  # noqa: F401,F403
-from ._core import Error, Thermodynamics, entropic  # noqa: F401
+from ._core import Error, Thermodynamics, entropic, hvib, layers  # noqa: F401
 from ._core import __doc__ as __doc__  # noqa: F401
+from .pipeline import LayerAnalysis, analyse_dump, analyse_layers  # noqa: F401
+from .report import LayerReport  # noqa: F401
 
-# Make `import infoscale.entropic` and `from infoscale.entropic import level` work.
-_sys.modules[__name__ + ".entropic"] = entropic
+# Make `import infoscale.layers` and `from infoscale.entropic import level` work.
+for _name in ("entropic", "layers", "hvib"):
+    _sys.modules[__name__ + "." + _name] = globals()[_name]
 
 __version__ = "0.1.0"

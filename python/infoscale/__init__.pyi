@@ -14,13 +14,17 @@ from typing import Annotated
 import numpy
 from numpy.typing import NDArray
 
-from . import entropic as entropic
+from . import (
+    entropic as entropic,
+    hvib as hvib,
+    layers as layers
+)
 
 
 class Error(ValueError):
     pass
 
-def entropy(p: Annotated[NDArray, dict(device='cpu', writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def entropy(p: Annotated[NDArray, dict(writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Shannon entropy -sum p log p of each row, in nats.
 
@@ -52,7 +56,7 @@ def entropy(p: Annotated[NDArray, dict(device='cpu', writable=False)], *, tolera
     0.6931471805599453
     """
 
-def renyi_entropy(p: Annotated[NDArray, dict(device='cpu', writable=False)], alpha: float, *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def renyi_entropy(p: Annotated[NDArray, dict(writable=False)], alpha: float, *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Renyi entropy of order alpha of each row, in nats: log(sum p**alpha) / (1 - alpha).
 
@@ -80,7 +84,7 @@ def renyi_entropy(p: Annotated[NDArray, dict(device='cpu', writable=False)], alp
         On alpha < 0 or NaN, or invalid probability rows.
     """
 
-def cross_entropy(p: Annotated[NDArray, dict(device='cpu', writable=False)], q: Annotated[NDArray, dict(device='cpu', writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def cross_entropy(p: Annotated[NDArray, dict(writable=False)], q: Annotated[NDArray, dict(writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Cross-entropy -sum p log q of each row pair, in nats (+inf where q = 0 < p).
 
@@ -105,7 +109,7 @@ def cross_entropy(p: Annotated[NDArray, dict(device='cpu', writable=False)], q: 
         or dtypes, or an array that is not 1-D or 2-D.
     """
 
-def kl_divergence(p: Annotated[NDArray, dict(device='cpu', writable=False)], q: Annotated[NDArray, dict(device='cpu', writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def kl_divergence(p: Annotated[NDArray, dict(writable=False)], q: Annotated[NDArray, dict(writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Kullback-Leibler divergence KL(p || q) of each row pair, in nats.
 
@@ -132,7 +136,7 @@ def kl_divergence(p: Annotated[NDArray, dict(device='cpu', writable=False)], q: 
         or dtypes, or an array that is not 1-D or 2-D.
     """
 
-def js_divergence(p: Annotated[NDArray, dict(device='cpu', writable=False)], q: Annotated[NDArray, dict(device='cpu', writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def js_divergence(p: Annotated[NDArray, dict(writable=False)], q: Annotated[NDArray, dict(writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Jensen-Shannon divergence of each row pair, in nats, in [0, log 2].
 
@@ -159,7 +163,7 @@ def js_divergence(p: Annotated[NDArray, dict(device='cpu', writable=False)], q: 
         or dtypes, or an array that is not 1-D or 2-D.
     """
 
-def js_distance(p: Annotated[NDArray, dict(device='cpu', writable=False)], q: Annotated[NDArray, dict(device='cpu', writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def js_distance(p: Annotated[NDArray, dict(writable=False)], q: Annotated[NDArray, dict(writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Jensen-Shannon distance sqrt(JS divergence) of each row pair (a metric).
 
@@ -186,7 +190,7 @@ def js_distance(p: Annotated[NDArray, dict(device='cpu', writable=False)], q: An
         or dtypes, or an array that is not 1-D or 2-D.
     """
 
-def total_variation(p: Annotated[NDArray, dict(device='cpu', writable=False)], q: Annotated[NDArray, dict(device='cpu', writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def total_variation(p: Annotated[NDArray, dict(writable=False)], q: Annotated[NDArray, dict(writable=False)], *, tolerance: float | None = None, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Total variation distance (1/2) sum |p - q| of each row pair, in [0, 1].
 
@@ -211,7 +215,7 @@ def total_variation(p: Annotated[NDArray, dict(device='cpu', writable=False)], q
         or dtypes, or an array that is not 1-D or 2-D.
     """
 
-def entropy_from_logits(logits: Annotated[NDArray, dict(device='cpu', writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def entropy_from_logits(logits: Annotated[NDArray, dict(writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Entropy of softmax(logits / T) of each row, in nats, without materialising the softmax.
 
@@ -236,7 +240,7 @@ def entropy_from_logits(logits: Annotated[NDArray, dict(device='cpu', writable=F
         or 2-D.
     """
 
-def varentropy_from_logits(logits: Annotated[NDArray, dict(device='cpu', writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def varentropy_from_logits(logits: Annotated[NDArray, dict(writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Varentropy Var_p(-log p) of each row of softmax(logits / T): the variance of the surprisal.
 
@@ -261,7 +265,7 @@ def varentropy_from_logits(logits: Annotated[NDArray, dict(device='cpu', writabl
         or 2-D.
     """
 
-def cross_entropy_from_logits(logits: Annotated[NDArray, dict(device='cpu', writable=False)], targets: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)], *, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def cross_entropy_from_logits(logits: Annotated[NDArray, dict(writable=False)], targets: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)], *, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Per-token loss -log softmax(logits)[row, targets[row]], in nats.
 
@@ -283,7 +287,7 @@ def cross_entropy_from_logits(logits: Annotated[NDArray, dict(device='cpu', writ
         On a target outside the vocabulary, a length mismatch, or NaN/Inf logits.
     """
 
-def kl_divergence_from_logits(logits_a: Annotated[NDArray, dict(device='cpu', writable=False)], logits_b: Annotated[NDArray, dict(device='cpu', writable=False)], *, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def kl_divergence_from_logits(logits_a: Annotated[NDArray, dict(writable=False)], logits_b: Annotated[NDArray, dict(writable=False)], *, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     KL(softmax(logits_a) || softmax(logits_b)) of each row pair, in nats.
 
@@ -304,7 +308,7 @@ def kl_divergence_from_logits(logits_a: Annotated[NDArray, dict(device='cpu', wr
         or 2-D.
     """
 
-def js_divergence_from_logits(logits_a: Annotated[NDArray, dict(device='cpu', writable=False)], logits_b: Annotated[NDArray, dict(device='cpu', writable=False)], *, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def js_divergence_from_logits(logits_a: Annotated[NDArray, dict(writable=False)], logits_b: Annotated[NDArray, dict(writable=False)], *, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Jensen-Shannon divergence between softmax(logits_a) and softmax(logits_b) of each row pair, in nats.
 
@@ -371,7 +375,7 @@ class Thermodynamics:
 
     def __repr__(self) -> str: ...
 
-def thermodynamics(logits: Annotated[NDArray, dict(device='cpu', writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> Thermodynamics:
+def thermodynamics(logits: Annotated[NDArray, dict(writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> Thermodynamics:
     """
     Z, U, F, S and C of every row of softmax(logits / T), in one pass over the logits.
 
@@ -395,7 +399,7 @@ def thermodynamics(logits: Annotated[NDArray, dict(device='cpu', writable=False)
         On T <= 0, NaN/Inf logits, an empty axis, or an array that is not 1-D or 2-D.
     """
 
-def temperature_scan(logits: Annotated[NDArray, dict(device='cpu', writable=False)], temperatures: Sequence[float], *, policy: str = 'par') -> Thermodynamics:
+def temperature_scan(logits: Annotated[NDArray, dict(writable=False)], temperatures: Sequence[float], *, policy: str = 'par') -> Thermodynamics:
     """
     Thermodynamics at each of several temperatures (a heat-capacity curve, for instance).
 
@@ -419,7 +423,7 @@ def temperature_scan(logits: Annotated[NDArray, dict(device='cpu', writable=Fals
         On an empty list, a T <= 0, or invalid logits.
     """
 
-def log_partition(logits: Annotated[NDArray, dict(device='cpu', writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def log_partition(logits: Annotated[NDArray, dict(writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     log Z(T) = logsumexp(logits / T) of each row.
 
@@ -441,7 +445,7 @@ def log_partition(logits: Annotated[NDArray, dict(device='cpu', writable=False)]
         On T <= 0 or invalid logits.
     """
 
-def free_energy(logits: Annotated[NDArray, dict(device='cpu', writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def free_energy(logits: Annotated[NDArray, dict(writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Helmholtz free energy F(T) = -T log Z(T) of each row.
 
@@ -463,7 +467,7 @@ def free_energy(logits: Annotated[NDArray, dict(device='cpu', writable=False)], 
         On T <= 0 or invalid logits.
     """
 
-def heat_capacity(logits: Annotated[NDArray, dict(device='cpu', writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def heat_capacity(logits: Annotated[NDArray, dict(writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     Heat capacity C(T) = Var_p(E) / T**2 of each row.
 
@@ -507,7 +511,7 @@ def gaussian_kl(m0: float, v0: float, m1: float, v1: float) -> float:
         On a non-finite mean or a variance <= 0.
     """
 
-def gaussian_kl_diagonal(m0: Annotated[NDArray, dict(device='cpu', writable=False)], v0: Annotated[NDArray, dict(device='cpu', writable=False)], m1: Annotated[NDArray, dict(device='cpu', writable=False)], v1: Annotated[NDArray, dict(device='cpu', writable=False)], *, policy: str = 'par') -> float | NDArray[numpy.float64]:
+def gaussian_kl_diagonal(m0: Annotated[NDArray, dict(writable=False)], v0: Annotated[NDArray, dict(writable=False)], m1: Annotated[NDArray, dict(writable=False)], v1: Annotated[NDArray, dict(writable=False)], *, policy: str = 'par') -> float | NDArray[numpy.float64]:
     """
     KL(N(m0, diag v0) || N(m1, diag v1)) of each row, in nats.
 
@@ -553,3 +557,6 @@ def gaussian_kl_full(m0: Annotated[NDArray[numpy.float64], dict(shape=(None,), o
     -----
     Unlike the row-wise functions, the (small) inputs are copied into float64 Eigen matrices.
     """
+
+from .pipeline import LayerAnalysis as LayerAnalysis, analyse_dump as analyse_dump, analyse_layers as analyse_layers
+from .report import LayerReport as LayerReport

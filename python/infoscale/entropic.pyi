@@ -216,7 +216,7 @@ def model_free_energy(n: float, temperature: float, output_entropy: float, kappa
     float
     """
 
-def output_entropy_bits(logits: Annotated[NDArray, dict(device='cpu', writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float:
+def output_entropy_bits(logits: Annotated[NDArray, dict(writable=False)], temperature: float = 1.0, *, policy: str = 'par') -> float:
     """
     S_n of eq. (10): the mean over rows of the entropy of softmax(logits / T), in bits.
 

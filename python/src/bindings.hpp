@@ -2,9 +2,11 @@
 // Shared plumbing of the Python module: borrowing numpy / torch memory as infoscale views, the
 // dtype and policy dispatch, and returning results as numpy arrays.
 //
-// Zero copy: inputs are nb::ndarray<nb::ro, nb::device::cpu> with no dtype, shape or order
-// constraint, so nanobind never converts them; it hands over the producer's pointer, shape and
-// strides (in elements) from the buffer protocol (numpy) or DLPack (torch CPU tensors, jax, ...).
+// Zero copy: inputs are nb::ndarray<nb::ro> with no dtype, shape, order or device constraint, so
+// nanobind never converts them; it hands over the producer's pointer, shape and strides (in
+// elements) from the buffer protocol (numpy) or DLPack (torch tensors, jax, ...). The device is
+// checked here instead of by nanobind, so that a CUDA tensor gets a message saying what to do
+// rather than a bare signature mismatch; its memory is never touched.
 // Those become a validated infoscale::matrix_view over the same memory: a[:, ::2], a.T, a[::-1],
 // np.broadcast_to(...) and Fortran-order arrays are read in place. Outputs are std::vectors moved
 // into numpy arrays that own them (no copy either).
@@ -31,8 +33,9 @@ namespace infoscale::python {
 
 namespace nb = nanobind;
 
-/// Any CPU array, read-only, any float dtype, any strides: never converted, never copied.
-using array_in = nb::ndarray<nb::ro, nb::device::cpu>;
+/// Any array, read-only, any float dtype, any strides, any device (checked by host_dtype, which
+/// every entry point calls first): never converted, never copied.
+using array_in = nb::ndarray<nb::ro>;
 /// A numpy array of doubles owning its buffer.
 using array_out = nb::ndarray<nb::numpy, double>;
 /// One row in (a 1-D array) gives a float; several rows give an array of shape (rows,).
@@ -61,26 +64,46 @@ inline const char* dtype_name(dtype t) {
   return "?";
 }
 
-/// Reads the array's dtype, shape and strides; raises infoscale::error (ValueError) for a dtype
-/// infoscale does not read or a rank other than 1 or 2.
-inline matrix_input as_matrix(const array_in& a, std::string_view function, std::string_view name) {
-  matrix_input in;
+/// Raises unless the array lives in host memory. This module is compiled without CUDA (the
+/// `cuda` policy exists only in code built by nvcc), so device memory cannot be read here.
+template <class Array>
+void require_host(const Array& a, std::string_view function, std::string_view name) {
+  const int device = a.device_type();
+  if (device == nb::device::cpu::value) return;
+  const char* kind = device == nb::device::cuda::value           ? "a CUDA device"
+                     : device == nb::device::cuda_host::value    ? "CUDA pinned host memory"
+                     : device == nb::device::cuda_managed::value ? "CUDA managed memory"
+                     : device == nb::device::rocm::value         ? "a ROCm device"
+                     : device == nb::device::metal::value        ? "a Metal device"
+                                                                 : "a non-CPU device";
+  detail::raise(function, name,
+                std::string("lives on ") + kind + " (DLPack device type " + std::to_string(device) + ", id " +
+                    std::to_string(a.device_id()) +
+                    "), but this infoscale module was built without CUDA support and reads host memory "
+                    "only: copy it to the CPU first (torch: tensor.cpu())");
+}
+
+/// The element type of a host array; raises for a device array or a dtype infoscale does not read.
+template <class Array>
+dtype host_dtype(const Array& a, std::string_view function, std::string_view name) {
+  require_host(a, function, name);
   const auto dt = a.dtype();
   const bool float_code = dt.code == static_cast<std::uint8_t>(nb::dlpack::dtype_code::Float);
   const bool bfloat_code = dt.code == static_cast<std::uint8_t>(nb::dlpack::dtype_code::Bfloat);
-  if (dt.lanes == 1 && float_code && dt.bits == 16) {
-    in.type = dtype::float16;
-  } else if (dt.lanes == 1 && float_code && dt.bits == 32) {
-    in.type = dtype::float32;
-  } else if (dt.lanes == 1 && float_code && dt.bits == 64) {
-    in.type = dtype::float64;
-  } else if (dt.lanes == 1 && bfloat_code && dt.bits == 16) {
-    in.type = dtype::bfloat16;
-  } else {
-    detail::raise(function, name,
-                  "has an unsupported dtype (DLPack code " + std::to_string(dt.code) + ", " +
-                      std::to_string(dt.bits) + " bits); expected float16, bfloat16, float32 or float64");
-  }
+  if (dt.lanes == 1 && float_code && dt.bits == 16) return dtype::float16;
+  if (dt.lanes == 1 && float_code && dt.bits == 32) return dtype::float32;
+  if (dt.lanes == 1 && float_code && dt.bits == 64) return dtype::float64;
+  if (dt.lanes == 1 && bfloat_code && dt.bits == 16) return dtype::bfloat16;
+  detail::raise(function, name,
+                "has an unsupported dtype (DLPack code " + std::to_string(dt.code) + ", " +
+                    std::to_string(dt.bits) + " bits); expected float16, bfloat16, float32 or float64");
+}
+
+/// Reads the array's dtype, shape and strides; raises infoscale::error (ValueError) for a device
+/// array, a dtype infoscale does not read or a rank other than 1 or 2.
+inline matrix_input as_matrix(const array_in& a, std::string_view function, std::string_view name) {
+  matrix_input in;
+  in.type = host_dtype(a, function, name);
   if (a.ndim() == 2) {
     in.shape = {a.shape(0), a.shape(1)};
     in.strides = {static_cast<std::ptrdiff_t>(a.stride(0)), static_cast<std::ptrdiff_t>(a.stride(1))};
@@ -154,5 +177,7 @@ inline rows_result to_rows_result(std::vector<double>&& values, bool is_vector) 
 void bind_info(nb::module_& m);
 void bind_thermo(nb::module_& m);
 void bind_models(nb::module_& m);
+void bind_layers(nb::module_& m);
+void bind_hvib(nb::module_& m);
 
 }  // namespace infoscale::python

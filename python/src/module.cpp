@@ -3,7 +3,8 @@
 // Every row-wise function borrows its inputs (numpy arrays, torch CPU tensors, any DLPack
 // producer) without a copy, runs with the GIL released under the policy named by `policy`
 // ('par': OpenMP threads over rows; 'seq'), and returns float64 numpy arrays.
-// layers/ (layer-boundary analysis) is not bound yet: see python/README.md.
+// Submodules: infoscale.entropic (bind_models.cpp), infoscale.layers (bind_layers.cpp) and
+// infoscale.hvib (bind_hvib.cpp).
 #include "bindings.hpp"
 
 namespace nb = nanobind;
@@ -25,4 +26,6 @@ NB_MODULE(_core, m) {
   infoscale::python::bind_info(m);
   infoscale::python::bind_thermo(m);
   infoscale::python::bind_models(m);
+  infoscale::python::bind_layers(m);
+  infoscale::python::bind_hvib(m);
 }

@@ -1,5 +1,15 @@
-import numpy as np
-import pytest
+import os
+
+# The Hugging Face tests must never reach the Hub: every model and tokenizer is local.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# torch ships its own OpenMP runtime next to the one infoscale links: with both spinning after their
+# parallel regions (the default), they starve each other on a small, busy machine (the Hugging Face
+# tests ran 4x slower on 2 shared cores). Idle threads that sleep cost nothing measurable here.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 
 @pytest.fixture

@@ -83,10 +83,36 @@ def test_gil_is_released_during_work(rng):
     inside = [t for t in stamps if begin + margin < t < end - margin]
     assert len(inside) > 0, f"no Python thread ran during a {end - begin:.3f} s call: GIL held"
 
+def test_layer_analysis_releases_the_gil(rng):
+    # The same ticking-thread check for the layers/ bindings: a large CKA evidence layer.
+    layer = rng.normal(size=(3000, 64))
+    ev = infoscale.layers.CKAEvidence([1000, 1000, 1000], infoscale.layers.ResamplingPlan(3, resamples=10))
+    stamps = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            stamps.append(time.perf_counter())
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    try:
+        time.sleep(0.01)
+        begin = time.perf_counter()
+        ev.add_layer(layer, policy="seq")
+        end = time.perf_counter()
+    finally:
+        stop.set()
+        thread.join()
+    margin = 0.2 * (end - begin)
+    inside = [t for t in stamps if begin + margin < t < end - margin]
+    assert len(inside) > 0, f"no Python thread ran during a {end - begin:.3f} s call: GIL held"
+
+
 def test_committed_stubs_match_the_module(tmp_path):
     pytest.importorskip("nanobind")
     subprocess.run([sys.executable, str(PYTHON_DIR / "generate_stubs.py"), str(tmp_path)], check=True)
-    for name in ("__init__.pyi", "entropic.pyi"):
+    for name in ("__init__.pyi", "entropic.pyi", "layers.pyi", "hvib.pyi"):
         committed = (PYTHON_DIR / "infoscale" / name).read_text()
         assert (tmp_path / name).read_text() == committed, (
             f"python/infoscale/{name} is stale: run `python python/generate_stubs.py`")

@@ -1,0 +1,20 @@
+"""Hugging Face models in, infoscale reports out (needs torch and transformers).
+
+- :func:`layer_report` runs any transformers model over texts and returns the report of the
+  command-line ``infoscale layers`` (CKA, attention drift, probes, fused evidence, boundaries with
+  bootstrap CIs); ``stream=True`` reduces layers as they are produced instead of holding them.
+- :func:`collect_layers` returns the hidden states and attentions themselves, laid out as the
+  program's dump (:class:`LayerDump`, which can also be saved for the program).
+- :func:`next_token_thermodynamics` gives a causal LM's per-position entropy, free energy and heat
+  capacity through infoscale's thermo functions, reading the logits in place.
+
+Nothing here downloads: load models and tokenizers yourself (``from_pretrained`` of a local folder
+works offline with ``HF_HUB_OFFLINE=1``). Attention maps need ``attn_implementation="eager"``.
+"""
+
+from .collector import LayerDump, collect_layers, layer_report
+from .modules import Taps, find_taps
+from .thermo import TextThermodynamics, next_token_thermodynamics
+
+__all__ = ["LayerDump", "TextThermodynamics", "Taps", "collect_layers", "find_taps", "layer_report",
+           "next_token_thermodynamics"]
