@@ -21,7 +21,9 @@ cmake --build build/release -j"$jobs" --target all_verify_interface_header_sets
 ctest --test-dir build/release --output-on-failure
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer"
-cmake -S . -B build/sanitize "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFOSCALE_SANITIZE=ON \
+# -O1 -g1 (line tables for the reports' stack traces): measured 2.5x faster to compile than -O2 -g.
+cmake -S . -B build/sanitize "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DINFOSCALE_SANITIZE=ON \
   -DINFOSCALE_BUILD_EXAMPLES=OFF -DINFOSCALE_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build build/sanitize -j"$jobs"  # the suite, and the CLI with its end-to-end tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -41,6 +43,9 @@ fi
 
 step "Python module (nanobind): build, install into .venv, pytest against numpy/scipy"
 bash python/test.sh
+
+step "llama.cpp eval-callback adapter against llama.cpp 0c1e570 (llama-cpp-python 0.3.36 sdist)"
+INFOSCALE_JOBS="$jobs" bash scripts/llama-cpp.sh
 
 step "Fuzz the npy and safetensors readers (libFuzzer, ASan + UBSan, 20 s each)"
 bash fuzz/run.sh 20

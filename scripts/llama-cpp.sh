@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The llama.cpp eval-callback adapter (include/infoscale/interop/llama_cpp.hpp) against a real
+# llama.cpp: fetches the llama-cpp-python sdist from PyPI (it vendors llama.cpp), builds only libllama
+# and ggml's CPU back end from it, builds the adapter's tests and examples against that, writes a
+# tiny random LLaMA GGUF (tests/fixtures/gguf/make_tiny_gguf.py) and runs the tests. Idempotent:
+# the sdist, the llama.cpp build and the model are reused on later runs.
+#
+#   bash scripts/llama-cpp.sh          # build + test (the CI stage)
+#   bash scripts/llama-cpp.sh bench    # also: Release llama.cpp, an 8 x 512 model, callback overhead
+#
+# The test build compiles llama.cpp and the adapter at -O0: on 2 cores llama.cpp takes 52 s at -O0,
+# 65 s at -O1 and 95 s at -O3, and the tests only run a 4-layer, 64-wide model (0.3 s at -O0).
+# INFOSCALE_LLAMA_CPP_OPT overrides (e.g. "-O3"); `bench` uses its own -O3 build for timings.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+mode=${1:-test}
+version=0.3.36  # llama-cpp-python; its vendor/llama.cpp is ggml-org/llama.cpp@0c1e570 (ggml 0.25.3)
+work=build/llama-cpp
+jobs=${INFOSCALE_JOBS:-2}
+opt=${INFOSCALE_LLAMA_CPP_OPT:--O0}
+started=$SECONDS
+step() { printf '\n=== [%d s] %s\n' $((SECONDS - started)) "$*"; }
+
+bash scripts/install-deps.sh >/dev/null
+venv="$root/.venv"
+stamp="$venv/.llama-cpp-requirements-installed"
+if [ ! -f "$stamp" ] || ! cmp -s "$stamp" tests/fixtures/gguf/requirements.txt; then
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r tests/fixtures/gguf/requirements.txt
+  cp tests/fixtures/gguf/requirements.txt "$stamp"
+fi
+
+sdist="$work/llama_cpp_python-$version.tar.gz"
+unpacked="$work/llama_cpp_python-$version"
+source_dir="$unpacked/vendor/llama.cpp"
+if [ ! -f "$source_dir/CMakeLists.txt" ]; then
+  if [ ! -f "$sdist" ]; then
+    step "Fetch llama-cpp-python $version (sdist, PyPI)"
+    # scikit-build-core (pinned in requirements.txt) is already in the venv: without build isolation
+    # pip prepares the sdist's metadata in seconds instead of building a fresh environment.
+    "$venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
+      --no-build-isolation "llama-cpp-python==$version" -d "$work"
+  fi
+  # llama.cpp and its git directory (the sdist keeps the submodule's), so its build records the commit.
+  rm -rf "$unpacked"
+  tar -xzf "$sdist" -C "$work" "llama_cpp_python-$version/vendor/llama.cpp" \
+    "llama_cpp_python-$version/.git/modules/vendor/llama.cpp"
+fi
+
+# libllama + ggml-base + ggml-cpu, static; no tools, examples, tests, server, common or HTTPS.
+build_llama() {  # build_dir prefix optimisation
+  if [ ! -f "$1/CMakeCache.txt" ]; then
+    cmake -S "$source_dir" -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_C_FLAGS_RELEASE="$3 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELEASE="$3 -DNDEBUG" \
+      -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=OFF -DGGML_CCACHE=OFF -DLLAMA_BUILD_COMMON=OFF \
+      -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF \
+      -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF -DCMAKE_INSTALL_PREFIX="$root/$2" >/dev/null
+  fi
+  local t=$SECONDS
+  cmake --build "$1" -j"$jobs" --target llama
+  cmake --install "$1" >/dev/null
+  echo "llama.cpp ($3) built in $((SECONDS - t)) s"
+}
+
+build_adapter() {  # build_dir llama_prefix model optimisation
+  if [ ! -f "$1/CMakeCache.txt" ]; then
+    cmake -S tests/llama_cpp -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_FLAGS_RELEASE="$4 -DNDEBUG" -DCMAKE_PREFIX_PATH="$root/$2" \
+      -DLLAMA_CPP_SOURCE_DIR="$root/$source_dir" -DINFOSCALE_TINY_GGUF="$root/$3" >/dev/null
+  fi
+  local t=$SECONDS
+  cmake --build "$1" -j"$jobs"
+  echo "adapter tests and examples ($4) built in $((SECONDS - t)) s"
+}
+
+model="$work/models/tiny.gguf"
+generator=tests/fixtures/gguf/make_tiny_gguf.py
+if [ ! -f "$model" ] || [ "$generator" -nt "$model" ]; then
+  mkdir -p "$work/models"
+  "$venv/bin/python" "$generator" "$model"
+fi
+
+commit=$(git -C "$source_dir" rev-parse --short HEAD)
+step "llama.cpp $commit (llama-cpp-python $version): libllama + ggml CPU back end ($opt, -j$jobs)"
+build_llama "$work/build$opt" "$work/prefix$opt" "$opt"
+step "Adapter tests and examples"
+build_adapter "$work/adapter$opt" "$work/prefix$opt" "$model" "$opt"
+ctest --test-dir "$work/adapter$opt" --output-on-failure
+"$work/adapter$opt/examples/llama_cpp_report" "$model" "the cat sat on the mat" \
+  "in the beginning was the word" "then there were three" >/dev/null
+echo "llama-cpp.sh: tests passed in $((SECONDS - started)) s"
+
+if [ "$mode" = bench ]; then
+  step "Overhead of the callback (Release llama.cpp)"
+  build_llama "$work/build-O3" "$work/prefix-O3" -O3
+  build_adapter "$work/adapter-O3" "$work/prefix-O3" "$model" -O3
+  large="$work/models/random-8x512.gguf"
+  [ -f "$large" ] || "$venv/bin/python" "$generator" "$large" --layers 8 --embd 512 --heads 8 --heads-kv 8 \
+    --ff 1408 --vocab 32000 --ctx 2048 --dtype f16
+  for threads in 1 2; do  # 1 thread is the steadier figure on a shared machine
+    for m in "$model" "$large"; do
+      OMP_NUM_THREADS=$threads "$work/adapter-O3/examples/llama_cpp_overhead" "$m" --prompt 128 \
+        --generate 32 --reps 9 --threads "$threads"
+    done
+  done
+fi
