@@ -58,10 +58,9 @@ def test_threads_run_concurrently_and_agree(rng):
         np.testing.assert_array_equal(got, want)
 
 
-def test_gil_is_released_during_work(rng):
+def assert_gil_released(call):
     # With the GIL held, no other Python thread runs a single bytecode while the C++ call is under
     # way; with it released, a ticking thread keeps stamping times inside the call's interval.
-    z = rng.normal(size=(3000, 4000))
     stamps = []
     stop = threading.Event()
 
@@ -74,7 +73,7 @@ def test_gil_is_released_during_work(rng):
     try:
         time.sleep(0.01)
         begin = time.perf_counter()
-        infoscale.entropy_from_logits(z, policy="seq")
+        call()
         end = time.perf_counter()
     finally:
         stop.set()
@@ -83,30 +82,17 @@ def test_gil_is_released_during_work(rng):
     inside = [t for t in stamps if begin + margin < t < end - margin]
     assert len(inside) > 0, f"no Python thread ran during a {end - begin:.3f} s call: GIL held"
 
+
+def test_gil_is_released_during_work(rng):
+    z = rng.normal(size=(3000, 4000))
+    assert_gil_released(lambda: infoscale.entropy_from_logits(z, policy="seq"))
+
+
 def test_layer_analysis_releases_the_gil(rng):
-    # The same ticking-thread check for the layers/ bindings: a large CKA evidence layer.
+    # The layers/ bindings: a large CKA evidence layer.
     layer = rng.normal(size=(3000, 64))
     ev = infoscale.layers.CKAEvidence([1000, 1000, 1000], infoscale.layers.ResamplingPlan(3, resamples=10))
-    stamps = []
-    stop = threading.Event()
-
-    def ticker():
-        while not stop.is_set():
-            stamps.append(time.perf_counter())
-
-    thread = threading.Thread(target=ticker)
-    thread.start()
-    try:
-        time.sleep(0.01)
-        begin = time.perf_counter()
-        ev.add_layer(layer, policy="seq")
-        end = time.perf_counter()
-    finally:
-        stop.set()
-        thread.join()
-    margin = 0.2 * (end - begin)
-    inside = [t for t in stamps if begin + margin < t < end - margin]
-    assert len(inside) > 0, f"no Python thread ran during a {end - begin:.3f} s call: GIL held"
+    assert_gil_released(lambda: ev.add_layer(layer, policy="seq"))
 
 
 def test_committed_stubs_match_the_module(tmp_path):
