@@ -25,6 +25,7 @@
 
 #include "infoscale/core/compensated_sum.hpp"
 #include "infoscale/core/random.hpp"
+#include "infoscale/exec/for_each_index.hpp"
 #include "infoscale/exec/policy.hpp"
 #include "infoscale/info/mutual_information_samples.hpp"
 
@@ -70,12 +71,12 @@ inline double max_norm_distance(const dense_samples& s, std::size_t a, std::size
 }  // namespace detail
 
 /// KSG (algorithm 1) estimate of I(X; Y) in nats from paired samples (rows of x and y). seq runs one
-/// thread; every other host policy spreads the samples over OpenMP threads with identical results.
+/// thread; par spreads the samples over OpenMP threads with identical results.
 template <ExecutionPolicy P, class T, class U>
-[[nodiscard]] double ksg_mutual_information(P, const matrix_view<T>& x, const matrix_view<U>& y,
+[[nodiscard]] double ksg_mutual_information(P policy, const matrix_view<T>& x, const matrix_view<U>& y,
                                             const ksg_options& options = {}) {
-  static_assert(!reads_device_memory<P>,
-                "ksg_mutual_information runs on host memory; copy the samples first");
+  static_assert(std::same_as<P, seq_t> || std::same_as<P, par_t>,
+                "ksg_mutual_information runs on host memory: use seq or par");
   constexpr std::string_view function = "ksg_mutual_information";
   auto xs = detail::dense_copy(x, function, "x");
   auto ys = detail::dense_copy(y, function, "y");
@@ -110,22 +111,12 @@ template <ExecutionPolicy P, class T, class U>
     }
     per_sample[i] = psi[nx + 1] + psi[ny + 1];
   };
-  if constexpr (std::is_same_v<P, seq_t>) {
-    std::vector<double> dist(n - 1);
-    for (std::size_t i = 0; i < n; ++i) body(i, dist);
-  } else {
-#if INFOSCALE_HAS_OPENMP
-#pragma omp parallel
-#endif
-    {
-      std::vector<double> dist(n - 1);
-#if INFOSCALE_HAS_OPENMP
-#pragma omp for schedule(static)
-#endif
-      for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i)
-        body(static_cast<std::size_t>(i), dist);
-    }
-  }
+  // Each sample's distances in a buffer of its own thread (allocated once per thread).
+  for_each_index(policy, n, [&](std::size_t i) {
+    thread_local std::vector<double> dist;
+    dist.resize(n - 1);
+    body(i, dist);
+  });
   const double mean = accurate_sum(per_sample) / static_cast<double>(n);
   return psi[k] + psi[n] - mean;
 }

@@ -18,6 +18,7 @@
 #include "infoscale/core/compensated_sum.hpp"
 #include "infoscale/core/error.hpp"
 #include "infoscale/core/random.hpp"
+#include "infoscale/exec/for_each_index.hpp"
 #include "infoscale/exec/policy.hpp"
 
 namespace infoscale {
@@ -43,27 +44,15 @@ namespace infoscale {
 /// Evaluates statistic(weights) for `resamples` bootstrap resamples, in parallel under `par`;
 /// slot b always holds resample b, so the result does not depend on the thread count.
 template <ExecutionPolicy P, class Statistic>
-[[nodiscard]] std::vector<double> bootstrap_distribution(P, std::size_t sequences, std::size_t resamples,
-                                                         std::uint64_t seed, const Statistic& statistic) {
+[[nodiscard]] std::vector<double> bootstrap_distribution(P policy, std::size_t sequences,
+                                                         std::size_t resamples, std::uint64_t seed,
+                                                         const Statistic& statistic) {
   static_assert(std::same_as<P, seq_t> || std::same_as<P, par_t>,
                 "bootstrap_distribution runs on the host: use seq or par");
   if (sequences == 0) detail::raise("bootstrap_distribution", "sequences", "must be > 0");
   std::vector<double> out(resamples);
-  const auto n = static_cast<std::ptrdiff_t>(resamples);
-  if constexpr (std::same_as<P, par_t>) {
-#if INFOSCALE_HAS_OPENMP
-#pragma omp parallel for schedule(dynamic, 8)
-#endif
-    for (std::ptrdiff_t b = 0; b < n; ++b) {
-      const auto r = static_cast<std::size_t>(b);
-      out[r] = statistic(resample_weights(seed, r, sequences));
-    }
-  } else {
-    for (std::ptrdiff_t b = 0; b < n; ++b) {
-      const auto r = static_cast<std::size_t>(b);
-      out[r] = statistic(resample_weights(seed, r, sequences));
-    }
-  }
+  for_each_index(
+      policy, resamples, [&](std::size_t r) { out[r] = statistic(resample_weights(seed, r, sequences)); }, 8);
   return out;
 }
 

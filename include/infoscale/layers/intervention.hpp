@@ -14,18 +14,12 @@
 #include "infoscale/core/compensated_sum.hpp"
 #include "infoscale/core/random.hpp"
 #include "infoscale/core/tensor_view.hpp"
+#include "infoscale/exec/for_each_index.hpp"
 #include "infoscale/exec/policy.hpp"
 
-#if INFOSCALE_HAS_THRUST
-#include <thrust/for_each.h>
-#include <thrust/iterator/counting_iterator.h>
-#include <thrust/system/cpp/execution_policy.h>
-#if INFOSCALE_HAS_OPENMP
-#include <thrust/system/omp/execution_policy.h>
-#endif
-#endif
 #if INFOSCALE_HAS_CUDA
 #include <thrust/functional.h>
+#include <thrust/iterator/counting_iterator.h>
 #include <thrust/system/cuda/execution_policy.h>
 #include <thrust/transform_reduce.h>
 #endif
@@ -102,7 +96,7 @@ struct element_value {
 /// sequential code, so seq, par and thrust_host write identical values; cuda reads device memory.
 // Writes in place, so a read-only (const) view is refused at compile time by the constraint.
 template <ExecutionPolicy P, class T, std::size_t Rank>
-requires(!std::is_const_v<T>) double add_gaussian_noise(P, const tensor_view<T, Rank>& h, double sigma,
+requires(!std::is_const_v<T>) double add_gaussian_noise(P policy, const tensor_view<T, Rank>& h, double sigma,
                                                         std::uint64_t seed, std::uint64_t stream = 0) {
   static_assert(is_available<P>, "this execution policy was not compiled in");
   constexpr std::string_view function = "add_gaussian_noise";
@@ -129,32 +123,7 @@ requires(!std::is_const_v<T>) double add_gaussian_noise(P, const tensor_view<T, 
   }
 #endif
   const detail::add_noise<T, Rank> op{h, random_stream(seed, stream), sigma * sd};
-  const std::size_t count = h.size();
-  if constexpr (std::same_as<P, seq_t>) {
-    for (std::size_t i = 0; i < count; ++i) op(i);
-  } else if constexpr (std::same_as<P, par_t>) {
-    const auto n = static_cast<std::ptrdiff_t>(count);
-#if INFOSCALE_HAS_OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-    for (std::ptrdiff_t i = 0; i < n; ++i) op(static_cast<std::size_t>(i));
-  }
-#if INFOSCALE_HAS_THRUST
-  else if constexpr (std::same_as<P, thrust_host_t>) {
-    const thrust::counting_iterator<std::size_t> first(0);
-#if INFOSCALE_HAS_OPENMP
-    thrust::for_each(thrust::omp::par, first, first + count, op);
-#else
-    thrust::for_each(thrust::cpp::par, first, first + count, op);
-#endif
-  }
-#endif
-#if INFOSCALE_HAS_CUDA
-  else if constexpr (std::same_as<P, cuda_t>) {
-    const thrust::counting_iterator<std::size_t> first(0);
-    thrust::for_each(thrust::cuda::par, first, first + count, op);
-  }
-#endif
+  for_each_index(policy, h.size(), op);
   return sigma * sd;
 }
 
