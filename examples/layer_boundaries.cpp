@@ -30,7 +30,7 @@ int main() {
     const auto& x = report.boundaries[b];
     std::printf(
         "%s boundary between layers %zu and %zu (relative %.3f), prominence %.2f, 95%% CI [%.1f, %.1f], %s\n",
-        names[b], x.layer, x.layer + 1, relative_position(static_cast<double>(x.layer + 1), layers),
+        names[b], x.pair, x.pair + 1, relative_position(static_cast<double>(x.pair + 1), layers),
         x.prominence, x.ci.lower, x.ci.upper, x.accepted ? "accepted" : "rejected");
   }
   return 0;

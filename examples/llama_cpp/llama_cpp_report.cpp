@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
     if (!drift) std::printf("no attention captured: S3 omitted\n");
     if (report.boundaries.empty()) std::printf("no boundary with prominence >= %g\n", options.min_prominence);
     for (const auto& b : report.boundaries) {
-      std::printf("boundary after layer %zu: prominence %.3f", b.layer + 1, b.prominence);
+      std::printf("boundary after layer %zu: prominence %.3f", b.pair + 1, b.prominence);
       if (bootstrap) {
         std::printf(", 95%% CI [%g, %g], %s", b.ci.lower, b.ci.upper,
                     b.accepted ? "accepted" : "not accepted");

@@ -32,9 +32,10 @@ std::vector<std::uint8_t> valid_keys(const std::optional<int_array_in>& valid) {
   "    float dtype and strides, read in place (e.g. ``attentions[:, s]`` of a dump).\n"
 
 #define INFOSCALE_MASK_PARAMS                                                                       \
-  "causal : bool, default True\n"                                                                   \
+  "causal : bool, default False\n"                                                                  \
   "    Drop keys after the query (key j visible to query i iff j <= i + keys - queries) and\n"      \
-  "    renormalise. The CLI passes False: a decoder's attention already puts no mass there.\n"      \
+  "    renormalise. Off everywhere by default: a decoder's attention has no mass there already,\n"  \
+  "    and an encoder's must not be masked.\n"                                                      \
   "valid : array_like of int, shape (keys,), optional\n"                                            \
   "    1 for a real token, 0 for padding: padded keys are dropped (rows renormalised) and padded\n" \
   "    queries skipped. Default: every position is real.\n"
@@ -112,7 +113,7 @@ void bind_attention(nb::module_& m) {
                                  attention_mask{causal, std::span<const std::uint8_t>(keys)});
         }));
       },
-      "layers"_a, nb::kw_only(), "causal"_a = true, "valid"_a = nb::none(), drift_doc);
+      "layers"_a, nb::kw_only(), "causal"_a = false, "valid"_a = nb::none(), drift_doc);
 
   m.def(
       "attention_drift_statistics",
@@ -132,7 +133,7 @@ void bind_attention(nb::module_& m) {
         }
         return std::make_pair(owned_vector(std::move(sums.js_sum)), sums.rows);
       },
-      "layers"_a, nb::kw_only(), "causal"_a = true, "valid"_a = nb::none(), statistics_doc);
+      "layers"_a, nb::kw_only(), "causal"_a = false, "valid"_a = nb::none(), statistics_doc);
 
   m.def(
       "attention_drift_batch",
@@ -184,7 +185,7 @@ void bind_attention(nb::module_& m) {
                                    attention_mask{causal, std::span<const std::uint8_t>(keys)});
         }));
       },
-      "layer"_a, nb::kw_only(), "causal"_a = true, "valid"_a = nb::none(),
+      "layer"_a, nb::kw_only(), "causal"_a = false, "valid"_a = nb::none(),
       "Mean Shannon entropy (nats) of each head's masked attention rows over the real queries.\n\n"
       "Parameters\n----------\nlayer : array_like, shape (heads, queries, keys)\n" INFOSCALE_MASK_PARAMS
       "\nReturns\n-------\nnumpy.ndarray of float64, shape (heads,)\n");
@@ -216,7 +217,7 @@ void bind_attention(nb::module_& m) {
               return 0;
             });
           },
-          "sequence"_a, "layers"_a, nb::kw_only(), "causal"_a = true, "valid"_a = nb::none(),
+          "sequence"_a, "layers"_a, nb::kw_only(), "causal"_a = false, "valid"_a = nb::none(),
           "Computes and sets one sequence's sums from its attention stack.\n")
       .def_prop_ro("plan", &attention_evidence::plan)
       .def_prop_ro("pairs", &attention_evidence::pairs, "Layer pairs (0 until a sequence is set).")

@@ -105,6 +105,12 @@ constexpr const char* evidence_doc =
     "    and >= 0; None (or empty) skips a signal. An all-zero signal adds nothing.\n"
     "weights : (float, float, float), default (1.0, 0.8, 0.6)\n"
     "    The paper's weights; finite and >= 0.\n"
+    "normalization : {'max', 'minmax'}, default 'max'\n"
+    "    S / max S (eq. (6) as printed) or (S - min S) / (max S - min S) (the text's \"normalized to\n"
+    "    [0, 1]\").\n"
+    "s3_first_defined : int, default 0\n"
+    "    Entries of s3 before it do not exist (pair 0 has no attention drift): they add 0 and take\n"
+    "    no part in its range.\n"
     "\n"
     "Returns\n"
     "-------\n"
@@ -270,20 +276,30 @@ void bind_boundaries(nb::module_& m) {
   m.def(
       "boundary_evidence",
       [](std::optional<array_in> s1, std::optional<array_in> s2, std::optional<array_in> s3,
-         std::array<double, 3> weights) {
+         std::array<double, 3> weights, const std::string& normalization, std::size_t s3_first_defined) {
         const auto get = [](const std::optional<array_in>& s, const char* name) {
           return s ? as_doubles(*s, "boundary_evidence", name) : std::vector<double>{};
         };
+        if (normalization != "max" && normalization != "minmax")
+          detail::raise("boundary_evidence", "normalization",
+                        "must be 'max' or 'minmax', got '" + normalization + "'");
         const auto a = get(s1, "s1"), b = get(s2, "s2"), c = get(s3, "s3");
-        return owned_vector(boundary_evidence(a, b, c, weights));
+        return owned_vector(boundary_evidence(
+            a, b, c, weights,
+            normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max,
+            s3_first_defined));
       },
       "s1"_a = nb::none(), "s2"_a = nb::none(), "s3"_a = nb::none(), nb::kw_only(),
-      "weights"_a = default_signal_weights, evidence_doc);
+      "weights"_a = default_signal_weights, "normalization"_a = "max", "s3_first_defined"_a = 0,
+      evidence_doc);
 
   nb::class_<boundary>(m, "Boundary", "One detected boundary (a layer-pair index) with its bootstrap CI.")
-      .def_ro("layer", &boundary::layer, "Pair index l: the boundary lies between layers l and l+1.")
+      .def_ro("pair", &boundary::pair, "Pair index l: the boundary lies between layers l and l+1.")
       .def_ro("prominence", &boundary::prominence)
-      .def_ro("ci", &boundary::ci)
+      .def_ro("ci", &boundary::ci, "The interval of `method` (it decides acceptance).")
+      .def_ro("ci_percentile", &boundary::ci_percentile, "From the same resamples as ci_bca.")
+      .def_ro("ci_bca", &boundary::ci_bca,
+              "The percentile interval, with its status, where BCa is undefined.")
       .def_ro("detection_rate", &boundary::detection_rate, "Share of resamples in which the boundary exists.")
       .def_ro("accepted", &boundary::accepted, "CI bounded and narrower than max_ci_width.");
 
@@ -310,15 +326,23 @@ void bind_boundaries(nb::module_& m) {
             return to_numpy(std::move(flat), {r.resampled.size(), 2});
           },
           nb::rv_policy::move,
-          "Boundary positions in each bootstrap resample, shape (resamples, 2); NaN = absent.");
+          "Boundary positions in each bootstrap resample, shape (resamples, 2); NaN = absent.")
+      .def_ro("failed_resamples", &boundary_report::failed_resamples,
+              "Resamples whose evidence could not be formed (they count as without the boundary).");
 
   m.def(
       "detect_boundaries",
       [](const cka_evidence* cka, const probe_evidence* probes, const attention_evidence* attention,
          std::array<double, 3> weights, double min_prominence, double confidence, double max_ci_width,
-         const std::string& method, bool include_edges, const std::string& policy) {
+         const std::string& method, bool include_edges, const std::string& normalization,
+         const std::string& policy) {
         boundary_options o;
         o.weights = weights;
+        if (normalization != "max" && normalization != "minmax")
+          detail::raise("detect_boundaries", "normalization",
+                        "must be 'max' or 'minmax', got '" + normalization + "'");
+        o.normalization =
+            normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
         o.min_prominence = min_prominence;
         o.confidence = confidence;
         o.max_ci_width = max_ci_width;
@@ -330,7 +354,8 @@ void bind_boundaries(nb::module_& m) {
       },
       "cka"_a = nb::none(), "probes"_a = nb::none(), "attention"_a = nb::none(), nb::kw_only(),
       "weights"_a = default_signal_weights, "min_prominence"_a = 0.3, "confidence"_a = 0.95,
-      "max_ci_width"_a = 5.0, "method"_a = "bca", "include_edges"_a = false, "policy"_a = "par", detect_doc);
+      "max_ci_width"_a = 5.0, "method"_a = "bca", "include_edges"_a = false, "normalization"_a = "max",
+      "policy"_a = "par", detect_doc);
 }
 
 }  // namespace infoscale::python

@@ -10,6 +10,7 @@ void bind_probes(nb::module_& m);
 void bind_boundaries(nb::module_& m);
 void bind_interventions(nb::module_& m);
 void bind_behaviour(nb::module_& m);
+void bind_layer_report(nb::module_& m);
 
 void bind_layers(nb::module_& m) {
   nb::module_ layers = m.def_submodule(
@@ -28,6 +29,7 @@ void bind_layers(nb::module_& m) {
   bind_probes(layers);
   bind_interventions(layers);
   bind_behaviour(layers);
+  bind_layer_report(layers);
 }
 
 }  // namespace infoscale::python

@@ -77,7 +77,7 @@ def masked_rows(att, valid, causal):
     return a, valid[nk - nq:].astype(bool)
 
 
-def attention_drift(layers, valid=None, causal=True):
+def attention_drift(layers, valid=None, causal=False):
     """Mean over heads and real queries of JS(A_l, A_l+1), per adjacent pair."""
     nk = layers.shape[-1]
     valid = np.ones(nk, dtype=int) if valid is None else valid

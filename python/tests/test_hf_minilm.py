@@ -82,16 +82,31 @@ def test_report_equals_the_programs(setup):
 
 
 def test_streaming_gives_the_same_report(setup, tmp_path):
-    texts, tok, model, _, c = setup
-    whole = c.analyse(edges=True, min_prominence=0.2).to_dict()
-    spilled = hf.layer_report(model, tok, texts, stream=True, batch_size=5, edges=True, min_prominence=0.2,
-                              source=DUMP.name, spill_dir=str(tmp_path))
-    assert spilled.to_dict() == whole
+    texts, tok, model, _, c = setup  # c was collected with batch_size=5
+    options = dict(edges=True, min_prominence=0.2, source=DUMP.name)
+    whole = c.analyse(**options)
+    # Like with like: the same batches give the same forward pass, so the report is bit for bit equal.
+    spilled = hf.layer_report(model, tok, texts, stream=True, batch_size=5, spill_dir=str(tmp_path), **options)
+    assert spilled.to_json() == whole.to_json()
     assert list(tmp_path.iterdir()) == []  # the per-layer files are gone
-    one_batch = hf.layer_report(model, tok, texts, stream=True, batch_size=len(texts), edges=True,
-                                min_prominence=0.2, source=DUMP.name)
-    assert one_batch.to_dict() == whole
-    assert str(one_batch) == str(c.analyse(edges=True, min_prominence=0.2))
+    one_batch = hf.layer_report(model, tok, texts, stream=True, batch_size=len(texts), **options)
+    collected_one = hf.collect_layers(model, tok, texts, batch_size=len(texts), source=DUMP.name)
+    assert one_batch.to_json() == collected_one.analyse(**options).to_json()
+    assert str(one_batch) == str(collected_one.analyse(**options))
+    # Across batch sizes torch's own forward pass differs (its kernels block differently with more
+    # padding; up to 5.4e-6 measured on 2 threads): infoscale is exact, so the reports may differ by
+    # what those float32 differences move. CKA, S3 and E(l) are smooth in the activations (relative
+    # sensitivity well below 10 here), so 1e-4 relative bounds them with room; the boundaries and
+    # their intervals must not move at all.
+    shift = np.abs(collected_one.hidden_states - c.hidden_states).max()
+    assert shift < 1e-4, shift
+    got, want = one_batch.to_dict(), whole.to_dict()
+    for g, w in zip(got["pairs"], want["pairs"]):
+        for key, value in w.items():
+            assert g[key] == (None if value is None else pytest.approx(value, rel=1e-4)), (key, g, w)
+    for g, w in zip(got["boundaries"], want["boundaries"]):
+        for key in ("name", "pair", "ci_percentile", "ci_bca", "accepted"):
+            assert g[key] == w[key], key
 
 
 def test_saved_dump_round_trips(setup, tmp_path):

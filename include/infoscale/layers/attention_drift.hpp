@@ -19,8 +19,11 @@
 
 namespace infoscale {
 
+/// Which keys a query may see. No causal mask by default, everywhere (C++, Python, the program): a
+/// decoder's attention already puts no mass on later keys, so the mask changes nothing there, while
+/// an encoder's attention must not be masked.
 struct attention_mask {
-  bool causal = true;                   ///< key j is visible to query i only if j <= i + (keys - queries)
+  bool causal = false;                  ///< key j is visible to query i only if j <= i + (keys - queries)
   std::span<const std::uint8_t> valid;  ///< per key position: 1 real token, 0 padding; empty = all real
 };
 

@@ -1,13 +1,14 @@
 #pragma once
-// Boundary detection, multi-scale paper §4.1.1: fuse S1 (CKA), S2 (probes) and S3 (attention)
-// into E(l) (eq. 6), take the two most prominent peaks with prominence >= 0.3 as the L-I and I-G
-// boundaries, and bootstrap over sequences (1000 resamples) for 95% CIs; a boundary is accepted
-// when its CI is narrower than 5 layers. Positions are layer-pair indices: boundary l lies between
-// layers l and l+1.
+// Boundary detection, MS §4.1.1: fuse S1 (CKA), S2 (probes) and S3 (attention) into E(l) (MS eq.
+// (6)), take the two most prominent peaks with prominence >= 0.3 as the L-I and I-G boundaries, and
+// bootstrap over sequences (1000 resamples) for 95% CIs; a boundary is accepted when its CI is
+// narrower than 5 layers. Positions are layer-pair indices: boundary l lies between layers l and l+1.
 //
 // In each resample the same estimator runs again (fusion, peaks, the two most prominent, in layer
 // order). A resample with a single peak assigns it to the nearer full-sample boundary; a missing
-// boundary is a NaN, and more than 5% NaN leaves the CI unbounded (not accepted).
+// boundary is a NaN, and more than 5% NaN leaves the CI unbounded (not accepted). A resample whose
+// evidence cannot be formed (a probe score of 0 in it, say) counts as one without the boundary and
+// is reported in failed_resamples. One pass over the resamples gives both interval methods.
 
 #include <array>
 #include <cmath>
@@ -16,8 +17,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "infoscale/exec/for_each_index.hpp"
 #include "infoscale/exec/policy.hpp"
 #include "infoscale/layers/attention_drift.hpp"
 #include "infoscale/layers/bootstrap.hpp"
@@ -30,18 +33,24 @@ namespace infoscale {
 
 struct boundary_options {
   std::array<double, 3> weights = default_signal_weights;
+  signal_normalization normalization = signal_normalization::max;
+  /// S3 entries before this pair do not exist (layer_analysis passes 1: its pair 0 is a
+  /// placeholder, nothing attends before layer 1); they add 0 and take no part in S3's range.
+  std::size_t s3_first_pair = 0;
   double min_prominence = 0.3;
   double confidence = 0.95;
-  double max_ci_width = 5.0;  ///< layers
-  interval_method method = interval_method::bca;
+  double max_ci_width = 5.0;                      ///< layers
+  interval_method method = interval_method::bca;  ///< the interval that decides acceptance
   bool include_edges = false;
 };
 
 struct boundary {
-  std::size_t layer = 0;  ///< pair index l: between layers l and l+1
+  std::size_t pair = 0;  ///< layer-pair index l: the change from hidden state l to l+1
   double prominence = 0.0;
-  confidence_interval ci;
-  double detection_rate = 0.0;  ///< share of resamples in which the boundary exists
+  confidence_interval ci;             ///< the interval of options.method
+  confidence_interval ci_percentile;  ///< both come from the same resamples
+  confidence_interval ci_bca;         ///< the percentile interval, with a status, where BCa is undefined
+  double detection_rate = 0.0;        ///< share of resamples in which the boundary exists
   bool accepted = false;
 };
 
@@ -50,6 +59,8 @@ struct boundary_report {
   std::vector<peak> peaks;                       ///< every peak with prominence >= min_prominence
   std::vector<boundary> boundaries;              ///< up to two, in layer order: L-I then I-G
   std::vector<std::array<double, 2>> resampled;  ///< per bootstrap resample (NaN = absent)
+  std::size_t failed_resamples = 0;              ///< resamples (and jackknife sets) whose evidence failed
+  std::string first_failure;                     ///< the error of the lowest failed set
 };
 
 namespace detail {
@@ -66,7 +77,7 @@ inline std::vector<double> fused(const evidence_sources& e, std::size_t set, con
   if (e.cka != nullptr) s[0] = e.cka->signal(set);
   if (e.probes != nullptr) s[1] = e.probes->signal(set);
   if (e.attention != nullptr) s[2] = e.attention->signal(set);
-  auto out = boundary_evidence(s[0], s[1], s[2], o.weights);
+  auto out = boundary_evidence(s[0], s[1], s[2], o.weights, o.normalization, o.s3_first_pair);
   if (signals != nullptr) *signals = std::move(s);
   return out;
 }
@@ -99,12 +110,11 @@ inline std::array<double, 2> match(const std::vector<peak>& found, const std::ve
 /// Detects the L-I and I-G boundaries from whichever evidence is given (null pointers skip a
 /// signal; all given evidence must share one resampling plan and layer count). `par` evaluates the
 /// resamples on OpenMP threads; every resample writes its own slot, so results do not depend on
-/// the thread count.
+/// the thread count. Host only: seq or par.
 template <ExecutionPolicy P>
-[[nodiscard]] boundary_report detect_boundaries(P policy, const cka_evidence* cka,
-                                                const probe_evidence* probes,
-                                                const attention_evidence* attention,
-                                                const boundary_options& options = {}) {
+requires(std::same_as<P, seq_t> || std::same_as<P, par_t>) [[nodiscard]] boundary_report
+    detect_boundaries(P policy, const cka_evidence* cka, const probe_evidence* probes,
+                      const attention_evidence* attention, const boundary_options& options = {}) {
   constexpr std::string_view function = "detect_boundaries";
   if (cka == nullptr && probes == nullptr && attention == nullptr)
     detail::raise(function, "evidence", "is all null");
@@ -143,21 +153,25 @@ template <ExecutionPolicy P>
                                               options.include_edges});
   const std::vector<peak> chosen = detail::boundary_peaks(report.evidence, options);
 
-  std::vector<std::array<double, 2>> positions(sets);
-  const auto evaluate = [&](std::size_t k) {
-    positions[k] = detail::match(detail::boundary_peaks(detail::fused(sources, k, options), options), chosen);
-  };
-  const auto n = static_cast<std::ptrdiff_t>(sets);
-  if constexpr (std::same_as<P, par_t>) {
-#if INFOSCALE_HAS_OPENMP
-#pragma omp parallel for schedule(dynamic, 4)
-#endif
-    for (std::ptrdiff_t k = 1; k < n; ++k) evaluate(static_cast<std::size_t>(k));
-  } else {
-    static_assert(std::same_as<P, seq_t>, "detect_boundaries runs on the host: use seq or par");
-    for (std::ptrdiff_t k = 1; k < n; ++k) evaluate(static_cast<std::size_t>(k));
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::array<double, 2>> positions(sets, {nan, nan});
+  std::vector<std::string> failures(sets);
+  for_each_index(
+      policy, sets > 0 ? sets - 1 : 0,
+      [&](std::size_t i) {
+        const std::size_t k = i + 1;
+        try {
+          positions[k] =
+              detail::match(detail::boundary_peaks(detail::fused(sources, k, options), options), chosen);
+        } catch (const error& e) {
+          failures[k] = e.what();
+        }
+      },
+      4);
+  for (std::size_t k = 1; k < sets; ++k) {
+    if (failures[k].empty()) continue;
+    if (report.failed_resamples++ == 0) report.first_failure = failures[k];
   }
-  (void)policy;
   report.resampled.assign(positions.begin() + 1,
                           positions.begin() + static_cast<std::ptrdiff_t>(first_jackknife));
   for (std::size_t b = 0; b < chosen.size(); ++b) {
@@ -170,17 +184,20 @@ template <ExecutionPolicy P>
     }
     for (std::size_t k = first_jackknife; k < sets; ++k) jack.push_back(positions[k][slot]);
     boundary out;
-    out.layer = chosen[b].index;
+    out.pair = chosen[b].index;
     out.prominence = chosen[b].prominence;
     out.detection_rate = resamples == 0 ? 0.0 : static_cast<double>(present) / static_cast<double>(resamples);
     if (resamples == 0) {
-      out.ci = {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
-                interval_method::percentile, interval_status::no_estimate};
-    } else if (options.method == interval_method::bca && jack.size() >= 2) {
-      out.ci = bca_interval(static_cast<double>(out.layer), boot, jack, options.confidence);
+      out.ci_percentile = {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
+                           interval_method::percentile, interval_status::no_estimate};
+      out.ci_bca = out.ci_percentile;
     } else {
-      out.ci = percentile_interval(boot, options.confidence);
+      out.ci_percentile = percentile_interval(boot, options.confidence);
+      out.ci_bca = jack.size() >= 2
+                       ? bca_interval(static_cast<double>(out.pair), boot, jack, options.confidence)
+                       : out.ci_percentile;
     }
+    out.ci = options.method == interval_method::bca ? out.ci_bca : out.ci_percentile;
     out.accepted = out.ci.status != interval_status::no_estimate && out.ci.width() < options.max_ci_width;
     report.boundaries.push_back(out);
   }

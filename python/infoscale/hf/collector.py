@@ -304,8 +304,9 @@ def layer_report(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], *
                  batch_size: int = 8, device: Any = None, max_length: Optional[int] = None,
                  attentions: bool = True, labels: Any = None, resamples: int = 1000, seed: int = 0,
                  weights: Sequence[float] = DEFAULT_WEIGHTS, min_prominence: float = 0.3, edges: bool = False,
-                 probe: str = "logistic", spill_dir: Optional[str] = None, source: Optional[str] = None,
-                 blocks: Any = None, attention_modules: Any = None, policy: str = "par") -> LayerReport:
+                 probe: str = "logistic", normalization: str = "max", causal: bool = False,
+                 spill_dir: Optional[str] = None, source: Optional[str] = None, blocks: Any = None,
+                 attention_modules: Any = None, policy: str = "par") -> LayerReport:
     """The report of ``infoscale layers`` for `model` on `texts`.
 
     Parameters
@@ -315,7 +316,7 @@ def layer_report(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], *
     stream : bool, default False
         Reduce layers as they are produced instead of gathering them (see the module notes for
         the memory each way takes); the report is the same.
-    resamples, seed, weights, min_prominence, edges, probe, policy
+    resamples, seed, weights, min_prominence, edges, probe, normalization, causal, policy
         As :func:`infoscale.analyse_layers` (the program's defaults).
     spill_dir : str, optional
         Folder for the per-layer hidden-state files of ``stream=True`` with several batches
@@ -327,7 +328,7 @@ def layer_report(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], *
         ``print(report)`` gives the program's text output, ``report.to_json()`` its ``--json``.
     """
     options = dict(resamples=resamples, seed=seed, weights=weights, min_prominence=min_prominence, edges=edges,
-                   probe=probe, policy=policy)
+                   probe=probe, normalization=normalization, causal=causal, policy=policy)
     if not stream:
         dump = collect_layers(model, tokenizer, texts, batch_size=batch_size, device=device, max_length=max_length,
                               attentions=attentions, labels=labels, blocks=blocks,
@@ -335,7 +336,7 @@ def layer_report(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], *
         return dump.analyse(**options)
     ids = tokenize(tokenizer, texts, max_length)
     lengths, offsets = _layout(ids)
-    analysis = LayerAnalysis(lengths, labels=_labels(labels, lengths), **options)
+    analysis = LayerAnalysis(lengths, labels=_labels(labels, lengths), source=source or _source(model), **options)
     with contextlib.ExitStack() as stack:
         spill = None
         if len(ids) > batch_size:
@@ -347,4 +348,4 @@ def layer_report(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], *
         if spill is not None:
             for layer in spill.layers():
                 analysis.add_hidden_layer(layer)
-    return analysis.report(source=source or _source(model))
+    return analysis.report()

@@ -129,9 +129,9 @@ TEST_CASE("layers: ground truth: three planted regimes are recovered inside thei
   REQUIRE(report.boundaries.size() == 2);
   for (std::size_t b = 0; b < 2; ++b) {
     const auto& found = report.boundaries[b];
-    INFO("boundary " << b << " at " << found.layer << ", CI [" << found.ci.lower << ", " << found.ci.upper
+    INFO("boundary " << b << " at " << found.pair << ", CI [" << found.ci.lower << ", " << found.ci.upper
                      << "]");
-    CHECK(found.layer == m.boundaries[b]);
+    CHECK(found.pair == m.boundaries[b]);
     CHECK(found.ci.lower <= static_cast<double>(m.boundaries[b]));
     CHECK(found.ci.upper >= static_cast<double>(m.boundaries[b]));
     CHECK(found.accepted);
@@ -145,8 +145,8 @@ TEST_CASE("layers: ground truth: three planted regimes are recovered inside thei
   // CKA alone finds the same boundaries
   const auto cka_only = detect_boundaries(par, &cka, nullptr, nullptr);
   REQUIRE(cka_only.boundaries.size() == 2);
-  CHECK(cka_only.boundaries[0].layer == 3);
-  CHECK(cka_only.boundaries[1].layer == 7);
+  CHECK(cka_only.boundaries[0].pair == 3);
+  CHECK(cka_only.boundaries[1].pair == 7);
 }
 
 TEST_CASE("layers: ground truth: a stack without regime change gives no accepted boundary") {
@@ -163,7 +163,7 @@ TEST_CASE("layers: ground truth: a stack without regime change gives no accepted
   CHECK_FALSE(
       report.boundaries.empty());  // the fused curve has peaks >= 0.3: only the bootstrap rejects them
   for (const auto& b : report.boundaries) {
-    INFO("spurious peak at " << b.layer << ", CI [" << b.ci.lower << ", " << b.ci.upper << "], rate "
+    INFO("spurious peak at " << b.pair << ", CI [" << b.ci.lower << ", " << b.ci.upper << "], rate "
                              << b.detection_rate);
     CHECK_FALSE(b.accepted);
   }

@@ -21,13 +21,14 @@ TEST_CASE("layers: attention drift is JS (nats) averaged over heads and queries,
       make_view(b.data(), std::array<std::size_t, 3>{1, 2, 2})};
   const double js =
       0.5 * (0.5 * std::log(0.5 / 0.75) + 0.5 * std::log(0.5 / 0.25)) + 0.5 * std::log(1.0 / 0.75);
-  const auto drift = attention_drift(std::span<const tensor_view<const double, 3>>(layers));
+  const auto drift = attention_drift(std::span<const tensor_view<const double, 3>>(layers), {true, {}});
   REQUIRE(drift.size() == 1);
   INFOSCALE_CHECK_CLOSE(drift[0], js / 2.0, 1e-15, 0.0);  // the masked future key leaves row 0 at JS 0
   // without the causal mask row 0 differs: (1, 0) vs (0.9, 0.1)
   const double js0 =
       0.5 * std::log(1.0 / 0.95) + 0.5 * (0.9 * std::log(0.9 / 0.95) + 0.1 * std::log(0.1 / 0.05));
-  const auto open = attention_drift(std::span<const tensor_view<const double, 3>>(layers), {false, {}});
+  const auto open =
+      attention_drift(std::span<const tensor_view<const double, 3>>(layers));  // default: no mask
   INFOSCALE_CHECK_CLOSE(open[0], (js0 + js) / 2.0, 1e-15, 0.0);
   // padding: key/query 1 padded -> only query 0 counts, JS 0
   const std::vector<std::uint8_t> valid{1, 0};

@@ -1,0 +1,425 @@
+#pragma once
+// The layer-boundary analysis of MS §4.1.1 as one object fed as a model runs: hidden states one
+// layer at a time (embeddings first), attention per sequence or as per-batch JS sums, then
+// report(). It never holds activations: per layer it keeps CKA's per-sequence statistics (two
+// token Grams alive at a time, see cka_bootstrap.hpp), the probes' confusion matrices and, for
+// attention, one sum per (sequence, layer pair).
+//
+// S1 = 1 / linear CKA of adjacent layers (MS eq. (3)); S2 = probe jumps (MS eq. (4)), the mean over
+// label sets of k-fold out-of-fold macro-F1; S3 = attention JS drift (MS eq. (5)), pair 0 absent
+// (nothing attends before layer 1); fused into E(l) (MS eq. (6)); the two most prominent peaks are
+// the L-I and I-G boundaries, with percentile and BCa intervals over sequence resamples.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "infoscale/core/error.hpp"
+#include "infoscale/core/half.hpp"
+#include "infoscale/core/tensor_view.hpp"
+#include "infoscale/exec/policy.hpp"
+#include "infoscale/io/dtype.hpp"
+#include "infoscale/layers/attention_drift.hpp"
+#include "infoscale/layers/cka_bootstrap.hpp"
+#include "infoscale/layers/fusion.hpp"
+#include "infoscale/layers/layer_report.hpp"
+#include "infoscale/layers/peaks.hpp"
+#include "infoscale/layers/pipeline.hpp"
+#include "infoscale/layers/probe.hpp"
+
+namespace infoscale {
+
+/// The analysis' options; the defaults are the paper's (weights 1.0/0.8/0.6, prominence 0.3,
+/// 1000 resamples, 95% CIs accepted below 5 layers).
+struct layer_options {
+  std::size_t resamples = 1000;
+  std::uint64_t seed = 0;  ///< of the bootstrap and of the probes' folds
+  std::array<double, 3> weights = default_signal_weights;
+  signal_normalization normalization = signal_normalization::max;
+  double min_prominence = 0.3;
+  bool include_edges = false;  ///< let the first and last pairs be boundaries (scipy never does)
+  probe_kind probe = probe_kind::logistic;
+  std::size_t folds = 5;
+  /// Mask keys after each query in S3. Off by default: a decoder's attention already puts no mass
+  /// on later keys, so the mask changes nothing there, and an encoder's attention must not be masked.
+  bool causal_mask = false;
+  double confidence = 0.95;
+  double max_ci_width = 5.0;  ///< layers
+  /// Called as long phases advance: ("hidden states", done, total), ("attention", ...), ("bootstrap", ...).
+  std::function<void(std::string_view phase, std::size_t done, std::size_t total)> progress;
+};
+
+namespace detail {
+
+/// Most weight sets a plan may hold, and most bytes its CKA statistics may take: sizes a user
+/// controls are bounded relative to the input before anything is allocated.
+inline constexpr std::size_t max_resamples = 100'000;
+inline constexpr double max_plan_bytes = 8.0 * 1024 * 1024 * 1024;
+
+inline void check_layer_options(const layer_options& o, std::size_t tokens, std::size_t sequences,
+                                std::string_view function) {
+  for (const double w : o.weights)
+    if (!std::isfinite(w) || w < 0.0) raise(function, "weights", "must be finite and >= 0");
+  if (!std::isfinite(o.weights[0] + o.weights[1] + o.weights[2]) ||
+      !(o.weights[0] + o.weights[1] + o.weights[2] > 0.0))
+    raise(function, "weights", "must have a finite, positive sum (E(l) would be 0 or overflow)");
+  if (!std::isfinite(o.min_prominence) || o.min_prominence < 0.0)
+    raise(function, "min_prominence", "must be finite and >= 0");
+  if (!(o.confidence > 0.0 && o.confidence < 1.0)) raise(function, "confidence", "must lie in (0, 1)");
+  if (!(o.max_ci_width > 0.0) || !std::isfinite(o.max_ci_width))
+    raise(function, "max_ci_width", "must be finite and > 0");
+  // Each tail of the interval must hold at least half a resample: B (1 - confidence) / 2 >= 1/2.
+  const auto least = static_cast<std::size_t>(std::ceil(1.0 / (1.0 - o.confidence) - 1e-9));
+  if (sequences >= 2 && o.resamples != 0 && o.resamples < least)
+    raise(function, "resamples",
+          "is " + std::to_string(o.resamples) + ": too few for a " + format_number(100.0 * o.confidence) +
+              "% interval; use 0 (no interval) or at least " + std::to_string(least));
+  if (o.resamples > max_resamples)
+    raise(
+        function, "resamples",
+        "is " + std::to_string(o.resamples) + "; at most " + std::to_string(max_resamples) + " are allowed");
+  const double sets = 1.0 + static_cast<double>(o.resamples) + static_cast<double>(sequences);
+  const double bytes = 8.0 * sets * (3.0 * static_cast<double>(tokens) + static_cast<double>(sequences));
+  if (bytes > max_plan_bytes)
+    raise(function, "resamples",
+          "is " + std::to_string(o.resamples) + ": the per-resample statistics of " + std::to_string(tokens) +
+              " tokens would take " + format_number(std::round(bytes / 1e9)) + " GB; use fewer resamples");
+  if (o.folds < 2) raise(function, "folds", "must be >= 2");
+}
+
+inline std::string element_name(io::element_type t) {
+  return std::string(io::name_of(t));
+}
+
+}  // namespace detail
+
+class layer_analysis {
+ public:
+  /// `sequence_lengths`: real tokens per sequence, in the order their rows are stacked in every
+  /// layer. `label_sets`: per probing task, one class id >= 0 per token (any ids: they are mapped
+  /// to 0..classes-1 in increasing order, which leaves macro-F1 unchanged). `source` names the
+  /// input in the report and in error messages.
+  layer_analysis(std::vector<std::size_t> sequence_lengths, std::vector<std::vector<std::int64_t>> label_sets,
+                 const layer_options& options, std::string source = "arrays")
+      : source_(std::move(source)),
+        options_(options),
+        lengths_(std::move(sequence_lengths)),
+        plan_(lengths_.empty() ? 1 : lengths_.size(), lengths_.size() >= 2 ? options.resamples : 0,
+              options.seed) {
+    if (lengths_.empty()) raise("sequence_lengths", "is empty");
+    for (const std::size_t n : lengths_) {
+      if (n == 0) raise("sequence_lengths", "has an empty sequence");
+      tokens_ += n;
+    }
+    if (tokens_ < 2) raise("sequence_lengths", "holds fewer than 2 tokens");
+    detail::check_layer_options(options_, tokens_, lengths_.size(), function);
+    cka_.emplace(lengths_, plan_);
+    for (std::size_t t = 0; t < label_sets.size(); ++t) add_label_set(label_sets[t], t, label_sets.size());
+    if (!labels_.empty()) probes_.emplace(lengths_, plan_);
+    js_.resize(lengths_.size());
+    rows_.assign(lengths_.size(), 0);
+  }
+
+  [[nodiscard]] std::size_t hidden_layers() const { return hidden_; }
+  [[nodiscard]] std::size_t tokens() const { return tokens_; }
+  [[nodiscard]] std::size_t sequences() const { return lengths_.size(); }
+  [[nodiscard]] const std::vector<std::size_t>& sequence_lengths() const { return lengths_; }
+  [[nodiscard]] const layer_options& options() const { return options_; }
+
+  /// A note printed before the analysis' own (where the sequences came from, say).
+  void note(std::string text) { notes_.push_back(std::move(text)); }
+
+  /// Adds hidden state number hidden_layers() (0 = embeddings): [tokens, features], rows in
+  /// sequence order, read in place.
+  template <ExecutionPolicy P, class T>
+  void add_hidden_layer(P policy, const matrix_view<T>& layer) {
+    const std::size_t l = hidden_;
+    if (layer.extent(0) != tokens_)
+      raise(source_, "has " + std::to_string(layer.extent(0)) + " tokens in hidden_states layer " +
+                         std::to_string(l) + " but the sequences hold " + std::to_string(tokens_));
+    if (layer.extent(1) == 0) raise(source_, "has hidden_states with no features");
+    if (hidden_ == 0) {
+      features_ = layer.extent(1);
+      dtype_ = detail::element_name(io::element_type_of<std::remove_const_t<T>>);
+    } else if (layer.extent(1) != features_) {
+      raise(source_, "has " + std::to_string(layer.extent(1)) + " features in hidden_states layer " +
+                         std::to_string(l) + " but " + std::to_string(features_) + " in layer 0");
+    }
+    check_finite_layer(layer, l);
+    try {
+      cka_->add_layer(policy, layer);
+    } catch (const error& e) {
+      raise(source_, "hidden_states layer " + std::to_string(l) + ": " + e.what());
+    }
+    if (probes_) {
+      probe_options popt;
+      popt.kind = options_.probe;
+      popt.seed = options_.seed;
+      popt.folds = options_.folds;
+      std::vector<std::vector<int>> predicted;
+      for (std::size_t t = 0; t < labels_.size(); ++t)
+        predicted.push_back(
+            cross_validated_predictions(layer, std::span<const int>(labels_[t]), classes_[t], popt));
+      probes_->add_layer(labels_, predicted, classes_);
+    }
+    ++hidden_;
+  }
+
+  /// The attention of one sequence, every layer at once: layers[a] = attention of layer a + 1,
+  /// [heads, T, T]; `valid` marks real positions (empty: all real).
+  template <class T>
+  void add_attention_sequence(std::size_t sequence, std::span<const tensor_view<T, 3>> layers,
+                              std::span<const std::uint8_t> valid = {}) {
+    check_sequence(sequence);
+    attention_drift_sums sums;
+    try {
+      sums = attention_drift_statistics(layers, attention_mask{options_.causal_mask, valid});
+    } catch (const error& e) {
+      raise(source_, "attentions of sequence " + std::to_string(sequence) + ": " + e.what());
+    }
+    for (std::size_t a = 0; a < sums.js_sum.size(); ++a) js_[sequence][a + 1] = sums.js_sum[a];
+    record_rows(sequence, sums.rows);
+    note_attention(detail::element_name(io::element_type_of<std::remove_const_t<T>>), layers.size(),
+                   layers.empty() ? 0 : layers[0].extent(0), layers.empty() ? 0 : layers[0].extent(1),
+                   !valid.empty());
+  }
+
+  /// The JS sums of one layer pair for a batch of sequences (streaming from hooks): pair >= 1
+  /// compares the attention of layers pair and pair + 1; rows[i] is sequence i's (head, query)
+  /// row count. dtype, heads and positions describe the batch's attention tensor.
+  void add_attention_pair_sums(std::size_t pair, std::span<const std::size_t> sequences,
+                               std::span<const double> js_sums, std::span<const std::size_t> rows,
+                               const std::string& dtype, std::size_t heads, std::size_t positions) {
+    if (pair == 0) raise("pair", "must be >= 1 (pair 0 has no attention drift)");
+    if (sequences.size() != js_sums.size() || sequences.size() != rows.size())
+      raise("js_sums", "must give one sum and one row count per sequence");
+    for (std::size_t i = 0; i < sequences.size(); ++i) {
+      check_sequence(sequences[i]);
+      if (!std::isfinite(js_sums[i]) || js_sums[i] < 0.0) raise("js_sums", "must be finite and >= 0");
+      js_[sequences[i]][pair] = js_sums[i];
+      record_rows(sequences[i], rows[i]);
+    }
+    note_attention(dtype, std::max(pair + 1, attention_layers_), heads, positions, true);
+  }
+
+  /// Overrides what the report says of the attention tensor (a dump states its own shape).
+  void describe_attention(attention_description d) { description_ = std::move(d); }
+
+  /// Fuses the signals and finds the boundaries, with bootstrap intervals when there are at least
+  /// two sequences. Host policies only: `par` evaluates the resamples on threads, with results
+  /// that do not depend on the thread count.
+  template <ExecutionPolicy P>
+  requires(std::same_as<P, seq_t> || std::same_as<P, par_t>) [[nodiscard]] layer_report
+      report(P policy) const {
+    if (hidden_ < 3)
+      raise(source_, "has hidden_states for " + std::to_string(hidden_) +
+                         " layers; at least 3 (embeddings and 2 layers) are needed");
+    const std::size_t layers = hidden_ - 1;
+    layer_report r;
+    r.source = source_;
+    r.dtype = dtype_;
+    r.layers = layers;
+    r.tokens = tokens_;
+    r.features = features_;
+    r.sequences = lengths_.size();
+    r.weights = options_.weights;
+    r.normalization = options_.normalization;
+    r.min_prominence = options_.min_prominence;
+    r.include_edges = options_.include_edges;
+    r.notes = notes_;
+    const bool bootstrap = lengths_.size() >= 2;
+    if (!bootstrap)
+      r.notes.push_back("one sequence: no bootstrap over sequences, so no confidence intervals");
+    if (probes_) {
+      r.probes = probe_description{{classes_.begin(), classes_.end()}, options_.probe, options_.folds};
+    } else {
+      r.notes.push_back(
+          "no labels: S2 (probe jumps) omitted; E(l) fuses the other signals with their weights");
+    }
+    std::optional<attention_evidence> drift = attention(layers);
+    if (drift) {
+      r.attention = description_
+                        ? *description_
+                        : attention_description{attention_dtype_,
+                                                {layers, lengths_.size(), heads_, positions_, positions_},
+                                                attention_padding_,
+                                                false};
+      r.attention->causal_mask = options_.causal_mask;
+    } else {
+      r.notes.push_back("no attentions: S3 (attention drift) omitted");
+    }
+    const double used_weight =
+        options_.weights[0] + (probes_ ? options_.weights[1] : 0.0) + (drift ? options_.weights[2] : 0.0);
+    if (!(used_weight > 0.0))
+      raise("weights", "give every available signal (" + r.signals() + ") weight 0: E(l) would be 0");
+    for (std::size_t l = 0; l < layers; ++l) r.cka.push_back(cka_->cka(l, 0));
+
+    boundary_options bopt;
+    bopt.weights = options_.weights;
+    bopt.normalization = options_.normalization;
+    bopt.s3_first_pair = 1;  // pair 0 of S3 is a placeholder
+    bopt.min_prominence = options_.min_prominence;
+    bopt.include_edges = options_.include_edges;
+    bopt.confidence = options_.confidence;
+    bopt.max_ci_width = options_.max_ci_width;
+    bopt.method = interval_method::bca;
+    const probe_evidence* pp = probes_ ? &*probes_ : nullptr;
+    const attention_evidence* ap = drift ? &*drift : nullptr;
+    if (options_.progress) options_.progress("bootstrap", 0, 1);
+    const boundary_report found = detect_boundaries(policy, &*cka_, pp, ap, bopt);
+    if (options_.progress) options_.progress("bootstrap", 1, 1);
+    r.s1 = found.s1;
+    r.s2 = found.s2;
+    r.s3 = found.s3;
+    r.evidence = found.evidence;
+    r.peaks = found.peaks;
+    if (bootstrap) {
+      r.bootstrap = bootstrap_description{options_.resamples, options_.seed, options_.confidence,
+                                          options_.max_ci_width, found.failed_resamples};
+      if (found.failed_resamples != 0)
+        r.notes.push_back(
+            std::to_string(found.failed_resamples) +
+            " resample(s) failed and count as resamples without the boundary; first: " + found.first_failure);
+    }
+    const char* one[] = {"one"};
+    const char* two[] = {"L-I", "I-G"};
+    for (std::size_t b = 0; b < found.boundaries.size(); ++b) {
+      const boundary& x = found.boundaries[b];
+      boundary_estimate e;
+      e.name = found.boundaries.size() == 2 ? two[b] : one[0];
+      e.pair = x.pair;
+      e.relative_position = static_cast<double>(x.pair + 1) / static_cast<double>(layers);
+      e.prominence = x.prominence;
+      if (bootstrap) {
+        e.detection_rate = x.detection_rate;
+        e.ci_percentile = x.ci_percentile;
+        e.ci_bca = x.ci_bca;
+        e.accepted = x.accepted;
+      } else {
+        e.detection_rate = std::numeric_limits<double>::quiet_NaN();
+      }
+      r.boundaries.push_back(std::move(e));
+    }
+    return r;
+  }
+
+ private:
+  static constexpr std::string_view function = "layers";
+
+  [[noreturn]] void raise(std::string_view argument, const std::string& problem) const {
+    detail::raise(function, argument, problem);
+  }
+
+  void add_label_set(const std::vector<std::int64_t>& ids, std::size_t task, std::size_t tasks) {
+    const std::string which = tasks == 1 ? "labels" : "label set " + std::to_string(task);
+    if (ids.size() != tokens_)
+      raise(source_, "has " + std::to_string(ids.size()) + " " +
+                         (tasks == 1 ? "labels" : "labels in " + which) + " but hidden_states has " +
+                         std::to_string(tokens_) + " tokens");
+    std::vector<std::int64_t> distinct(ids);
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    if (!distinct.empty() && distinct.front() < 0)
+      raise(source_, "has a negative label (" + std::to_string(distinct.front()) + ") in " + which);
+    if (distinct.size() < 2) raise(source_, "has " + which + " of a single class: no probe can be scored");
+    if (tokens_ < options_.folds)
+      raise(source_, "has " + std::to_string(tokens_) + " tokens, fewer than the probes' " +
+                         std::to_string(options_.folds) + " folds");
+    std::vector<int> dense(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      dense[i] =
+          static_cast<int>(std::lower_bound(distinct.begin(), distinct.end(), ids[i]) - distinct.begin());
+    labels_.push_back(std::move(dense));
+    classes_.push_back(static_cast<int>(distinct.size()));
+  }
+
+  template <class T>
+  void check_finite_layer(const matrix_view<T>& m, std::size_t l) const {
+    for (std::size_t i = 0; i < m.extent(0); ++i) {
+      for (std::size_t j = 0; j < m.extent(1); ++j) {
+        const double v = detail::widen(m(i, j));
+        if (!std::isfinite(v))
+          raise(source_, "has a non-finite value (" + detail::format_number(v) +
+                             ") in hidden_states at layer " + std::to_string(l) + ", token " +
+                             std::to_string(i) + ", feature " + std::to_string(j));
+      }
+    }
+  }
+
+  void check_sequence(std::size_t s) const {
+    if (s >= lengths_.size())
+      raise("sequence",
+            "is " + std::to_string(s) + " but there are " + std::to_string(lengths_.size()) + " sequences");
+  }
+
+  void record_rows(std::size_t s, std::size_t rows) {
+    if (rows_[s] != 0 && rows_[s] != rows)
+      raise("attentions", "of sequence " + std::to_string(s) + " changes its row count between layer pairs");
+    rows_[s] = rows;
+  }
+
+  void note_attention(const std::string& dtype, std::size_t layers, std::size_t heads, std::size_t positions,
+                      bool padding) {
+    attention_dtype_ = dtype;
+    attention_layers_ = std::max(attention_layers_, layers);
+    heads_ = heads;
+    positions_ = std::max(positions_, positions);
+    attention_padding_ = attention_padding_ || padding;
+    has_attention_ = true;
+  }
+
+  // S3's evidence, with every (sequence, pair) checked present.
+  [[nodiscard]] std::optional<attention_evidence> attention(std::size_t layers) const {
+    if (!has_attention_) return std::nullopt;
+    attention_evidence drift(plan_);
+    for (std::size_t s = 0; s < lengths_.size(); ++s) {
+      const auto& got = js_[s];
+      attention_drift_sums sums;
+      sums.js_sum.push_back(0.0);  // pair 0: no attention before layer 1
+      for (std::size_t pair = 1; pair < layers; ++pair) {
+        const auto it = got.find(pair);
+        if (it == got.end())
+          raise("attentions", "of sequence " + std::to_string(s) + " lack layer pair " +
+                                  std::to_string(pair) + " (attention for layers 1.." +
+                                  std::to_string(layers) + " is needed)");
+        sums.js_sum.push_back(it->second);
+      }
+      if (got.size() != layers - 1 || got.rbegin()->first >= layers)
+        raise("attentions", "of sequence " + std::to_string(s) + " cover " + std::to_string(got.size() + 1) +
+                                " layers but hidden_states " + std::to_string(layers));
+      sums.rows = rows_[s];
+      drift.set_sequence(s, std::move(sums));
+    }
+    return drift;
+  }
+
+  std::string source_;
+  layer_options options_;
+  std::vector<std::size_t> lengths_;
+  std::size_t tokens_ = 0;
+  resampling_plan plan_;
+  std::optional<cka_evidence> cka_;
+  std::optional<probe_evidence> probes_;
+  std::vector<std::vector<int>> labels_;
+  std::vector<int> classes_;
+  std::size_t hidden_ = 0, features_ = 0;
+  std::string dtype_ = "F32";
+  std::vector<std::string> notes_;
+  std::vector<std::map<std::size_t, double>> js_;  // per sequence: pair -> JS sum
+  std::vector<std::size_t> rows_;
+  bool has_attention_ = false, attention_padding_ = false;
+  std::string attention_dtype_;
+  std::size_t attention_layers_ = 0, heads_ = 0, positions_ = 0;
+  std::optional<attention_description> description_;
+};
+
+}  // namespace infoscale

@@ -1,0 +1,317 @@
+// layers/: the one layer-boundary pipeline (layer_analysis.hpp, layer_stack.hpp, layer_dump.hpp)
+// and its report (layer_report.hpp, printed by report_format.hpp), as the program runs them.
+// python/infoscale/pipeline.py only adapts arguments; nothing of the analysis is written in Python.
+#include <nanobind/stl/array.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "infoscale/layers/layer_dump.hpp"
+#include "infoscale/layers/report_format.hpp"
+#include "tensors.hpp"
+
+namespace infoscale::python {
+namespace {
+
+using namespace nb::literals;
+constexpr std::string_view function = "layers";
+
+layer_options make_options(std::size_t resamples, std::uint64_t seed, std::array<double, 3> weights,
+                           const std::string& normalization, double min_prominence, bool edges,
+                           const std::string& probe, bool causal, std::size_t folds) {
+  layer_options o;
+  o.resamples = resamples;
+  o.seed = seed;
+  o.weights = weights;
+  if (normalization != "max" && normalization != "minmax")
+    detail::raise(function, "normalization", "must be 'max' or 'minmax', got '" + normalization + "'");
+  o.normalization = normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
+  o.min_prominence = min_prominence;
+  o.include_edges = edges;
+  if (probe != "logistic" && probe != "mlp")
+    detail::raise(function, "probe", "must be 'logistic' or 'mlp', got '" + probe + "'");
+  o.probe = probe == "mlp" ? probe_kind::mlp : probe_kind::logistic;
+  o.causal_mask = causal;
+  o.folds = folds;
+  return o;
+}
+
+std::vector<std::vector<std::int64_t>> label_sets(const std::vector<int_array_in>& labels) {
+  std::vector<std::vector<std::int64_t>> out;
+  for (const auto& l : labels) out.push_back(to_vector(l));
+  return out;
+}
+
+std::string dtype_text(dtype t) {
+  switch (t) {
+    case dtype::float16:
+      return "F16";
+    case dtype::bfloat16:
+      return "BF16";
+    case dtype::float32:
+      return "F32";
+    case dtype::float64:
+      break;
+  }
+  return "F64";
+}
+
+nb::object attention_dict(const layer_report& r) {
+  if (!r.attention) return nb::none();
+  nb::dict d;
+  d["dtype"] = r.attention->dtype;
+  d["shape"] = r.attention->shape;
+  d["padding_mask"] = r.attention->padding_mask;
+  d["causal_mask"] = r.attention->causal_mask;
+  return std::move(d);
+}
+
+nb::object probes_dict(const layer_report& r) {
+  if (!r.probes) return nb::none();
+  nb::dict d;
+  d["classes"] = r.probes->classes;
+  d["kind"] = std::string(name_of(r.probes->kind));
+  d["folds"] = r.probes->folds;
+  return std::move(d);
+}
+
+#define INFOSCALE_LAYER_OPTIONS                                                                        \
+  "resamples"_a = 1000, "seed"_a = 0, "weights"_a = default_signal_weights, "normalization"_a = "max", \
+  "min_prominence"_a = 0.3, "edges"_a = false, "probe"_a = "logistic", "causal"_a = false, "folds"_a = 5
+
+constexpr const char* options_doc =
+    "resamples : int, default 1000\n    Bootstrap resamples over sequences (0: no interval; else at least "
+    "20).\n"
+    "seed : int, default 0\n    Of the bootstrap and the probes' folds.\n"
+    "weights : (float, float, float), default (1.0, 0.8, 0.6)\n    Of S1, S2, S3 in E(l), MS eq. (6).\n"
+    "normalization : {'max', 'minmax'}, default 'max'\n"
+    "    S / max S (eq. (6) as printed) or (S - min S) / (max S - min S) (the text's \"normalized\n"
+    "    to [0, 1]\").\n"
+    "min_prominence : float, default 0.3\nedges : bool, default False\n"
+    "    Let the first and last pairs be boundaries (scipy's find_peaks never does).\n"
+    "probe : {'logistic', 'mlp'}, default 'logistic'\n    The probe of S2 (the paper's 128-unit MLP is "
+    "slow).\n"
+    "causal : bool, default False\n"
+    "    Mask keys after each query in S3 (a decoder's attention has no mass there already; an\n"
+    "    encoder's must not be masked).\n"
+    "folds : int, default 5\n    Of the probes' cross-validation.\n";
+
+}  // namespace
+
+void bind_layer_report(nb::module_& m) {
+  nb::class_<boundary_estimate>(m, "BoundaryEstimate", "A boundary of a LayerReport.")
+      .def_ro("name", &boundary_estimate::name, "'L-I', 'I-G', or 'one' when a single boundary was found.")
+      .def_ro("pair", &boundary_estimate::pair, "Layer pair l: the new regime starts at layer l + 1.")
+      .def_ro("relative_position", &boundary_estimate::relative_position, "(pair + 1) / L.")
+      .def_ro("prominence", &boundary_estimate::prominence)
+      .def_ro("detection_rate", &boundary_estimate::detection_rate,
+              "Share of resamples with it; NaN without.")
+      .def_ro("ci_percentile", &boundary_estimate::ci_percentile, "None without a bootstrap.")
+      .def_ro("ci_bca", &boundary_estimate::ci_bca, "None without a bootstrap.")
+      .def_ro("accepted", &boundary_estimate::accepted, "BCa interval bounded and narrower than 5 layers.");
+
+  nb::class_<layer_report>(m, "LayerReport",
+                           "What `infoscale layers` prints, as an object: str(report) is its text output,\n"
+                           "report.to_json() its --json output, byte for byte (one C++ formatter).")
+      .def_ro("source", &layer_report::source)
+      .def_ro("dtype", &layer_report::dtype)
+      .def_ro("layers", &layer_report::layers)
+      .def_ro("tokens", &layer_report::tokens)
+      .def_ro("features", &layer_report::features)
+      .def_ro("sequences", &layer_report::sequences)
+      .def_ro("weights", &layer_report::weights)
+      .def_prop_ro("normalization",
+                   [](const layer_report& r) { return std::string(name_of(r.normalization)); })
+      .def_ro("min_prominence", &layer_report::min_prominence)
+      .def_ro("notes", &layer_report::notes)
+      .def_prop_ro("signals", &layer_report::signals)
+      .def_prop_ro("cka", [](const layer_report& r) { return owned_vector(std::vector<double>(r.cka)); })
+      .def_prop_ro("s1", [](const layer_report& r) { return owned_vector(std::vector<double>(r.s1)); })
+      .def_prop_ro("s2", [](const layer_report& r) { return owned_vector(std::vector<double>(r.s2)); })
+      .def_prop_ro("s3", [](const layer_report& r) { return owned_vector(std::vector<double>(r.s3)); })
+      .def_prop_ro("evidence",
+                   [](const layer_report& r) { return owned_vector(std::vector<double>(r.evidence)); })
+      .def_prop_ro(
+          "peaks",
+          [](const layer_report& r) {
+            std::vector<std::pair<std::size_t, double>> out;
+            for (const peak& p : r.peaks) out.emplace_back(p.index, p.prominence);
+            return out;
+          },
+          "(pair, prominence) of every peak of E with prominence >= min_prominence.")
+      .def_ro("boundaries", &layer_report::boundaries)
+      .def_prop_ro(
+          "resamples",
+          [](const layer_report& r) -> std::optional<std::size_t> {
+            if (!r.bootstrap) return std::nullopt;
+            return r.bootstrap->resamples;
+          },
+          "None with a single sequence (no bootstrap).")
+      .def_prop_ro("failed_resamples",
+                   [](const layer_report& r) -> std::size_t {
+                     return r.bootstrap ? r.bootstrap->failed_resamples : 0;
+                   })
+      .def_prop_ro("seed",
+                   [](const layer_report& r) -> std::uint64_t { return r.bootstrap ? r.bootstrap->seed : 0; })
+      .def_prop_ro("attention", &attention_dict, "{'dtype', 'shape', 'padding_mask', 'causal_mask'} or None.")
+      .def_prop_ro("probes", &probes_dict, "{'classes', 'kind', 'folds'} or None.")
+      .def("__str__", &format_text)
+      .def(
+          "to_json", [](const layer_report& r, int indent) { return to_json(r).dump(indent); },
+          "indent"_a = 2, "The program's --json output (no trailing newline).")
+      .def(
+          "to_dict",
+          [](const layer_report& r) { return nb::module_::import_("json").attr("loads")(format_json(r)); },
+          "to_json() read back as a dict (NaN and infinities are None).");
+
+  nb::class_<layer_analysis>(m, "LayerAnalysisCore",
+                             "The pipeline fed layer by layer (infoscale.LayerAnalysis wraps it).")
+      .def(
+          "__init__",
+          [](layer_analysis* self, std::vector<std::size_t> lengths, const std::vector<int_array_in>& labels,
+             const std::string& source, std::size_t resamples, std::uint64_t seed,
+             std::array<double, 3> weights, const std::string& normalization, double min_prominence,
+             bool edges, const std::string& probe, bool causal, std::size_t folds) {
+            new (self) layer_analysis(std::move(lengths), label_sets(labels),
+                                      make_options(resamples, seed, weights, normalization, min_prominence,
+                                                   edges, probe, causal, folds),
+                                      source);
+          },
+          "sequence_lengths"_a, "labels"_a, "source"_a, nb::kw_only(), INFOSCALE_LAYER_OPTIONS)
+      .def_prop_ro("hidden_layers", &layer_analysis::hidden_layers)
+      .def_prop_ro("tokens", &layer_analysis::tokens)
+      .def_prop_ro("sequences", &layer_analysis::sequences)
+      .def("note", &layer_analysis::note, "text"_a)
+      .def(
+          "add_hidden_layer",
+          [](layer_analysis& a, const array_in& layer, const std::string& policy) {
+            const matrix_input in = as_strict_matrix(layer, function, "hidden_states", "[tokens, features]");
+            nb::gil_scoped_release release;
+            visit_dtype(in, "hidden_states", [&](auto v) {
+              visit_policy(policy, function, [&](auto pol) { a.add_hidden_layer(pol, v); });
+              return 0;
+            });
+          },
+          "layer"_a, "policy"_a = "par")
+      .def(
+          "add_attention_sequence",
+          [](layer_analysis& a, std::size_t sequence, const array_in& layers,
+             std::optional<int_array_in> valid) {
+            const auto in = as_tensor<4>(layers, function, "attentions", "[layers, heads, queries, keys]");
+            std::vector<std::uint8_t> keys;
+            if (valid) {
+              for (std::size_t i = 0; i < valid->shape(0); ++i) {
+                const auto v = valid->data()[i];
+                if (v != 0 && v != 1) detail::raise(function, "valid", "has a value other than 0 or 1");
+                keys.push_back(static_cast<std::uint8_t>(v));
+              }
+            }
+            nb::gil_scoped_release release;
+            visit_type(in.type, [&](auto tag) {
+              using t = typename decltype(tag)::type;
+              const auto views = views_along_first<t>(in, "attentions");
+              a.add_attention_sequence(sequence, std::span<const tensor_view<const t, 3>>(views),
+                                       std::span<const std::uint8_t>(keys));
+              return 0;
+            });
+          },
+          "sequence"_a, "layers"_a, "valid"_a = nb::none())
+      .def(
+          "add_attention_pair_sums",
+          [](layer_analysis& a, std::size_t pair, std::vector<std::size_t> sequences, std::vector<double> js,
+             std::vector<std::size_t> rows, const std::string& dtype_name, std::size_t heads,
+             std::size_t positions) {
+            a.add_attention_pair_sums(pair, sequences, js, rows, dtype_name, heads, positions);
+          },
+          "pair"_a, "sequences"_a, "js_sums"_a, "rows"_a, "dtype"_a, "heads"_a, "positions"_a)
+      .def(
+          "describe_attention",
+          [](layer_analysis& a, const std::string& dtype_name, std::vector<std::size_t> shape,
+             bool padding_mask) {
+            a.describe_attention({dtype_name, std::move(shape), padding_mask, a.options().causal_mask});
+          },
+          "dtype"_a, "shape"_a, "padding_mask"_a)
+      .def(
+          "report",
+          [](const layer_analysis& a, const std::string& policy) {
+            nb::gil_scoped_release release;
+            return visit_policy(policy, function, [&](auto pol) { return a.report(pol); });
+          },
+          "policy"_a = "par");
+
+  m.def(
+      "analyse_layer_dump",
+      [](const std::string& path, const std::string& source, std::size_t resamples, std::uint64_t seed,
+         std::array<double, 3> weights, const std::string& normalization, double min_prominence, bool edges,
+         const std::string& probe, bool causal, std::size_t folds, const std::string& policy) {
+        const layer_options o = make_options(resamples, seed, weights, normalization, min_prominence, edges,
+                                             probe, causal, folds);
+        nb::gil_scoped_release release;
+        return visit_policy(policy, function,
+                            [&](auto pol) { return analyse_layer_dump(pol, path, o, source); });
+      },
+      "path"_a, nb::kw_only(), "source"_a = "", INFOSCALE_LAYER_OPTIONS, "policy"_a = "par",
+      (std::string("`infoscale layers DUMP`: reads a safetensors dump (layout: `infoscale layers --help`),\n"
+                   "checks it and returns its LayerReport.\n\nParameters\n----------\npath : str\n"
+                   "source : str, default the path\n") +
+       options_doc + "policy : {'par', 'seq'}\n\nReturns\n-------\nLayerReport\n")
+          .c_str());
+
+  m.def(
+      "analyse_layer_stack",
+      [](const array_in& hidden, std::optional<int_array_in> offsets, std::optional<array_in> attentions,
+         std::optional<int_matrix_in> mask, const std::vector<int_array_in>& labels,
+         const std::string& source, std::size_t resamples, std::uint64_t seed, std::array<double, 3> weights,
+         const std::string& normalization, double min_prominence, bool edges, const std::string& probe,
+         bool causal, std::size_t folds, const std::string& policy) {
+        const layer_options o = make_options(resamples, seed, weights, normalization, min_prominence, edges,
+                                             probe, causal, folds);
+        const auto h = as_tensor<3>(hidden, function, "hidden_states", "[layers + 1, tokens, features]");
+        layer_stack_layout layout;
+        layout.hidden_shape = h.shape;
+        if (offsets) layout.sequence_offsets = to_vector(*offsets);
+        std::optional<tensor_input<5>> att;
+        if (attentions) {
+          att = as_tensor<5>(*attentions, function, "attentions", "[layers, sequences, heads, T, T]");
+          layout.attention_shape = att->shape;
+        }
+        if (mask) {
+          layout.attention_mask_shape = std::vector<std::size_t>{mask->shape(0), mask->shape(1)};
+          layout.attention_mask.assign(mask->data(), mask->data() + mask->shape(0) * mask->shape(1));
+        }
+        const layer_stack_plan plan = plan_layer_stack(layout, source);
+        layer_analysis analysis(plan.lengths, label_sets(labels), o, source);
+        for (const auto& n : plan.notes) analysis.note(n);
+        nb::gil_scoped_release release;
+        visit_type(h.type, [&](auto tag) {
+          using t = typename decltype(tag)::type;
+          visit_policy(policy, function, [&](auto pol) {
+            add_hidden_stack(pol, analysis, typed_view<t, 3>(h, "hidden_states"));
+          });
+          return 0;
+        });
+        if (att) {
+          visit_type(att->type, [&](auto tag) {
+            using t = typename decltype(tag)::type;
+            add_attention_stack(
+                analysis, attention_stack<t>{static_cast<const t*>(att->data), att->shape, att->strides},
+                plan);
+            return 0;
+          });
+          analysis.describe_attention(
+              {dtype_text(att->type), {att->shape.begin(), att->shape.end()}, mask.has_value(), causal});
+        }
+        return visit_policy(policy, function, [&](auto pol) { return analysis.report(pol); });
+      },
+      "hidden_states"_a, "sequence_offsets"_a = nb::none(), "attentions"_a = nb::none(),
+      "attention_mask"_a = nb::none(), "labels"_a = std::vector<int_array_in>{}, nb::kw_only(),
+      "source"_a = "arrays", INFOSCALE_LAYER_OPTIONS, "policy"_a = "par",
+      "`infoscale layers` on arrays laid out as its dump (infoscale.analyse_layers adapts the arguments).");
+}
+
+}  // namespace infoscale::python
