@@ -87,8 +87,16 @@ int main(int argc, char** argv) {
     attention.add_sequence(s, std::span<const tensor_view<const double, 3>>(views));
   }
   const auto t4 = std::chrono::steady_clock::now();
-  const auto report = detect_boundaries(par, &cka, &probes, &attention);
+  const auto report = detect_boundaries(par, &cka, &probes, &attention);  // both intervals, one pass
   const auto end = std::chrono::steady_clock::now();
+  // What the program did before one pass gave both intervals: a bootstrap per interval method.
+  boundary_options percentile_only;
+  percentile_only.method = interval_method::percentile;
+  const auto t5 = std::chrono::steady_clock::now();
+  const auto pct = detect_boundaries(par, &cka, &probes, &attention, percentile_only);
+  const auto bca = detect_boundaries(par, &cka, &probes, &attention);
+  const auto t6 = std::chrono::steady_clock::now();
+  const bool same = pct.boundaries.size() == report.boundaries.size() && bca.boundaries.size() == report.boundaries.size();
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("bench_layers: %zu layers x %zu tokens x %zu wide, %zu sequences, %zu resamples\n", layers, n,
@@ -96,12 +104,15 @@ int main(int argc, char** argv) {
   std::printf("  S1 CKA statistics + all resample CKAs: %.2f s\n", cka_seconds);
   std::printf("  S2 probes (3-fold logistic, %zu features): %.2f s\n", probe_width, probe_seconds);
   std::printf("  S3 attention JS: %.2f s\n", std::chrono::duration<double>(t4 - t3).count());
-  std::printf("  fusion + peaks + bootstrap CIs: %.2f s\n", std::chrono::duration<double>(end - t4).count());
+  std::printf("  fusion + peaks + bootstrap CIs (percentile and BCa, one pass): %.2f s\n",
+              std::chrono::duration<double>(end - t4).count());
+  std::printf("  the same as two passes, one per interval method (before): %.2f s%s\n",
+              std::chrono::duration<double>(t6 - t5).count(), same ? "" : " (DIFFERENT BOUNDARIES)");
   std::printf("  total %.2f s, peak RSS %.1f MiB\n", std::chrono::duration<double>(end - start).count(),
               usage.ru_maxrss / 1024.0);
   for (const auto& b : report.boundaries) {
-    std::printf("  boundary at pair %zu, CI [%.1f, %.1f], accepted %d\n", b.layer, b.ci.lower, b.ci.upper,
-                b.accepted);
+    std::printf("  boundary at pair %zu, CI percentile [%.1f, %.1f], BCa [%.1f, %.1f], accepted %d\n", b.pair,
+                b.ci_percentile.lower, b.ci_percentile.upper, b.ci_bca.lower, b.ci_bca.upper, b.accepted);
   }
   return 0;
 }

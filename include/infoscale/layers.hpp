@@ -1,7 +1,8 @@
 #pragma once
 // layers/: boundary signals (CKA, probes, attention drift), fusion, peaks, bootstrap, boundary
 // detection, interventions, cross-model statistics, behavioural metrics and Fisher traces
-// (multi-scale paper, §4 and A.5).
+// (MS §4 and A.5), and the one layer-boundary pipeline over them (layer_analysis, layer_stack,
+// layer_dump, layer_report, report_format).
 #include "infoscale/layers/attention_drift.hpp"
 #include "infoscale/layers/behaviour.hpp"
 #include "infoscale/layers/bootstrap.hpp"
@@ -11,6 +12,11 @@
 #include "infoscale/layers/fisher.hpp"
 #include "infoscale/layers/fusion.hpp"
 #include "infoscale/layers/intervention.hpp"
+#include "infoscale/layers/layer_analysis.hpp"
+#include "infoscale/layers/layer_dump.hpp"
+#include "infoscale/layers/layer_report.hpp"
+#include "infoscale/layers/layer_stack.hpp"
 #include "infoscale/layers/peaks.hpp"
 #include "infoscale/layers/pipeline.hpp"
 #include "infoscale/layers/probe.hpp"
+#include "infoscale/layers/report_format.hpp"
