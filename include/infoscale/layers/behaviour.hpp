@@ -5,7 +5,7 @@
 // coherence as mean cosine similarity of host-provided sentence embeddings, and the paired t-test.
 // Sentences are pre-tokenised (whitespace-split), i.e. sacrebleu with tokenize='none'.
 //
-// Note (theory-notes D): a higher Self-BLEU means LESS diversity; the paper's "+28% Self-BLEU"
+// Note: a higher Self-BLEU means LESS diversity; the paper's "+28% Self-BLEU"
 // under global perturbation is therefore a diversity loss, not the gain its text describes.
 
 #include <Eigen/Dense>

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "infoscale/core/check.hpp"
+#include "infoscale/exec/for_each_index.hpp"
 #include "infoscale/exec/policy.hpp"
 #include "infoscale/layers/bootstrap.hpp"
 #include "infoscale/layers/detail/matrix.hpp"
@@ -58,10 +59,12 @@ class cka_evidence {
     total_weight_ = (n.transpose() * weights_).transpose();
   }
 
-  /// Adds the next layer. The work is Eigen GEMMs (threaded by Eigen itself under OpenMP); the
-  /// policy is accepted for symmetry with the other entry points.
+  /// Adds the next layer. The Grams are Eigen GEMMs (threaded by Eigen itself under OpenMP); the
+  /// policy runs the per-sequence-pair block sums, each pair in its own slot (same bits on every
+  /// thread count).
   template <ExecutionPolicy P, class T>
-  void add_layer(P, const matrix_view<T>& layer) {
+  void add_layer(P policy, const matrix_view<T>& layer) {
+    static_assert(!reads_device_memory<P>, "cka_evidence reads host memory: use seq, par or thrust_host");
     constexpr std::string_view function = "cka_evidence::add_layer";
     detail::check_activations(layer, function, "layer");
     if (layer.extent(0) != tokens_) {
@@ -85,10 +88,10 @@ class cka_evidence {
     current.sequence_gram = sums * sums.transpose();
     current.projected = (x * sums.transpose()) * weights_;  // n x sets: (P w) for every weight set
     x.resize(0, 0);
-    const Eigen::MatrixXd g_self = block_sums(current.gram, current.gram);
+    const Eigen::MatrixXd g_self = block_sums(policy, current.gram, current.gram);
     current.self = quadratic_terms(g_self, current, current);
     if (layers_ > 0) {
-      const Eigen::MatrixXd g_cross = block_sums(previous_.gram, current.gram);
+      const Eigen::MatrixXd g_cross = block_sums(policy, previous_.gram, current.gram);
       const Eigen::VectorXd cross = quadratic_terms(g_cross, previous_, current);
       std::vector<double> cka(plan_.size());
       for (std::size_t k = 0; k < plan_.size(); ++k) {
@@ -126,17 +129,22 @@ class cka_evidence {
     Eigen::VectorXd self;           // ||Xc^T W Xc||^2 per weight set
   };
 
-  Eigen::MatrixXd block_sums(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) const {
+  // Index s writes g(s, t) and g(t, s) for t <= s only: the slots of different s never overlap.
+  template <ExecutionPolicy P>
+  Eigen::MatrixXd block_sums(P policy, const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) const {
     const std::size_t seqs = lengths_.size();
     Eigen::MatrixXd g(detail::idx_of(seqs), detail::idx_of(seqs));
-    for (std::size_t s = 0; s < seqs; ++s) {
-      for (std::size_t t = 0; t <= s; ++t) {
-        const auto rs = detail::idx_of(offsets_[s]), ns = detail::idx_of(lengths_[s]);
-        const auto rt = detail::idx_of(offsets_[t]), nt = detail::idx_of(lengths_[t]);
-        const double v = (a.block(rs, rt, ns, nt).array() * b.block(rs, rt, ns, nt).array()).sum();
-        g(detail::idx_of(s), detail::idx_of(t)) = g(detail::idx_of(t), detail::idx_of(s)) = v;
-      }
-    }
+    for_each_index(
+        policy, seqs,
+        [&](std::size_t s) {
+          for (std::size_t t = 0; t <= s; ++t) {
+            const auto rs = detail::idx_of(offsets_[s]), ns = detail::idx_of(lengths_[s]);
+            const auto rt = detail::idx_of(offsets_[t]), nt = detail::idx_of(lengths_[t]);
+            const double v = (a.block(rs, rt, ns, nt).array() * b.block(rs, rt, ns, nt).array()).sum();
+            g(detail::idx_of(s), detail::idx_of(t)) = g(detail::idx_of(t), detail::idx_of(s)) = v;
+          }
+        },
+        1);
     return g;
   }
 

@@ -1,10 +1,10 @@
 #pragma once
-// The two kinds of language model of Yang, arXiv 2407.21092, §2, as concepts.
+// The two kinds of language model of TD §2 (Yang, arXiv 2407.21092), as concepts.
 //
-// Naming follows the paper (theory-notes B): a CLM gives, for every prompt s, a probability
+// Naming follows the paper (docs/papers.md): a CLM gives, for every prompt s, a probability
 // distribution P_L(.|s) on whole continuations; a PLM ("predicative") gives the distribution of the
-// next word or ∅ (stop) after a prefix, i.e. what an autoregressive network computes. Issue 4's text
-// swaps the two readings (it calls the next-token model "causal"); we keep the paper's names. A PLM
+// next word or ∅ (stop) after a prefix, i.e. what an autoregressive network computes. The word "causal" is
+// often used for the next-token model elsewhere; here the paper's names are kept. A PLM
 // induces a CLM [paper/standard]:
 //   P(w_1..w_k | s) = prod_i p(w_i | s w_<i) * p(∅ | s w_1..w_k),  k >= 0.
 

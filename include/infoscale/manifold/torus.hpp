@@ -1,7 +1,7 @@
 #pragma once
 // The flat torus (S^1)^M, named by Yang, arXiv 2407.21092, §6, as a factor of R^N x (S^1)^M
 // [paper]. Points are angles theta in (-pi, pi]^M; the pairing is <theta, theta'> =
-// sum_i cos(theta_i - theta'_i) (our choice, theory-notes B: the dot product of the embeddings
+// sum_i cos(theta_i - theta'_i) (our choice, docs/papers.md: the dot product of the embeddings
 // (cos, sin) of each circle, symmetric and smooth). Geodesics are straight lines in the angles:
 // exp = wrap(theta + v), log = wrap(theta' - theta), d = |log|.
 
