@@ -207,7 +207,7 @@ def most_prominent(peaks: Sequence[Peak], count: int) -> list[Peak]:
 
 default_signal_weights: tuple = (1.0, 0.8, 0.6)
 
-def boundary_evidence(s1: Annotated[NDArray, dict(writable=False)] | None = None, s2: Annotated[NDArray, dict(writable=False)] | None = None, s3: Annotated[NDArray, dict(writable=False)] | None = None, *, weights: Sequence[float] = [1.0, 0.8, 0.6]) -> NDArray[numpy.float64]:
+def boundary_evidence(s1: Annotated[NDArray, dict(writable=False)] | None = None, s2: Annotated[NDArray, dict(writable=False)] | None = None, s3: Annotated[NDArray, dict(writable=False)] | None = None, *, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', s3_first_defined: int = 0) -> NDArray[numpy.float64]:
     """
     Boundary evidence E(l) = sum_i w_i S_i(l) / max_l S_i(l), multi-scale paper eq. (6).
 
@@ -218,6 +218,12 @@ def boundary_evidence(s1: Annotated[NDArray, dict(writable=False)] | None = None
         and >= 0; None (or empty) skips a signal. An all-zero signal adds nothing.
     weights : (float, float, float), default (1.0, 0.8, 0.6)
         The paper's weights; finite and >= 0.
+    normalization : {'max', 'minmax'}, default 'max'
+        S / max S (eq. (6) as printed) or (S - min S) / (max S - min S) (the text's "normalized to
+        [0, 1]").
+    s3_first_defined : int, default 0
+        Entries of s3 before it do not exist (pair 0 has no attention drift): they add 0 and take
+        no part in its range.
 
     Returns
     -------
@@ -228,14 +234,23 @@ class Boundary:
     """One detected boundary (a layer-pair index) with its bootstrap CI."""
 
     @property
-    def layer(self) -> int:
+    def pair(self) -> int:
         """Pair index l: the boundary lies between layers l and l+1."""
 
     @property
     def prominence(self) -> float: ...
 
     @property
-    def ci(self) -> ConfidenceInterval: ...
+    def ci(self) -> ConfidenceInterval:
+        """The interval of `method` (it decides acceptance)."""
+
+    @property
+    def ci_percentile(self) -> ConfidenceInterval:
+        """From the same resamples as ci_bca."""
+
+    @property
+    def ci_bca(self) -> ConfidenceInterval:
+        """The percentile interval, with its status, where BCa is undefined."""
 
     @property
     def detection_rate(self) -> float:
@@ -274,7 +289,13 @@ class BoundaryReport:
         Boundary positions in each bootstrap resample, shape (resamples, 2); NaN = absent.
         """
 
-def detect_boundaries(cka: CKAEvidence | None = None, probes: ProbeEvidence | None = None, attention: AttentionEvidence | None = None, *, weights: Sequence[float] = [1.0, 0.8, 0.6], min_prominence: float = 0.3, confidence: float = 0.95, max_ci_width: float = 5.0, method: str = 'bca', include_edges: bool = False, policy: str = 'par') -> BoundaryReport:
+    @property
+    def failed_resamples(self) -> int:
+        """
+        Resamples whose evidence could not be formed (they count as without the boundary).
+        """
+
+def detect_boundaries(cka: CKAEvidence | None = None, probes: ProbeEvidence | None = None, attention: AttentionEvidence | None = None, *, weights: Sequence[float] = [1.0, 0.8, 0.6], min_prominence: float = 0.3, confidence: float = 0.95, max_ci_width: float = 5.0, method: str = 'bca', include_edges: bool = False, normalization: str = 'max', policy: str = 'par') -> BoundaryReport:
     """
     The L-I and I-G boundaries from whichever evidence is given, with bootstrap CIs.
 
@@ -606,7 +627,7 @@ class CKAEvidence:
         numpy.ndarray of float64, shape (layers - 1,)
         """
 
-def attention_drift(layers: Annotated[NDArray, dict(writable=False)], *, causal: bool = True, valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> NDArray[numpy.float64]:
+def attention_drift(layers: Annotated[NDArray, dict(writable=False)], *, causal: bool = False, valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> NDArray[numpy.float64]:
     """
     Attention drift S3(l) = JS(A_l, A_l+1), averaged over heads and real queries (nats),
     multi-scale paper eq. (5).
@@ -616,9 +637,10 @@ def attention_drift(layers: Annotated[NDArray, dict(writable=False)], *, causal:
     layers : array_like, shape (layers, heads, queries, keys)
         Attention probabilities of one sequence, layer by layer (rows sum to 1 over the keys); any
         float dtype and strides, read in place (e.g. ``attentions[:, s]`` of a dump).
-    causal : bool, default True
+    causal : bool, default False
         Drop keys after the query (key j visible to query i iff j <= i + keys - queries) and
-        renormalise. The CLI passes False: a decoder's attention already puts no mass there.
+        renormalise. Off everywhere by default: a decoder's attention has no mass there already,
+        and an encoder's must not be masked.
     valid : array_like of int, shape (keys,), optional
         1 for a real token, 0 for padding: padded keys are dropped (rows renormalised) and padded
         queries skipped. Default: every position is real.
@@ -634,7 +656,7 @@ def attention_drift(layers: Annotated[NDArray, dict(writable=False)], *, causal:
         allowed keys, more queries than keys, or a mask of the wrong length.
     """
 
-def attention_drift_statistics(layers: Annotated[NDArray, dict(writable=False)], *, causal: bool = True, valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> tuple[NDArray[numpy.float64], int]:
+def attention_drift_statistics(layers: Annotated[NDArray, dict(writable=False)], *, causal: bool = False, valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> tuple[NDArray[numpy.float64], int]:
     """
     The sums behind S3 for one sequence: per adjacent pair the sum of JS over the (head, query)
     rows that exist, and that row count (summing over sequences gives the pooled mean).
@@ -644,9 +666,10 @@ def attention_drift_statistics(layers: Annotated[NDArray, dict(writable=False)],
     layers : array_like, shape (layers, heads, queries, keys)
         Attention probabilities of one sequence, layer by layer (rows sum to 1 over the keys); any
         float dtype and strides, read in place (e.g. ``attentions[:, s]`` of a dump).
-    causal : bool, default True
+    causal : bool, default False
         Drop keys after the query (key j visible to query i iff j <= i + keys - queries) and
-        renormalise. The CLI passes False: a decoder's attention already puts no mass there.
+        renormalise. Off everywhere by default: a decoder's attention has no mass there already,
+        and an encoder's must not be masked.
     valid : array_like of int, shape (keys,), optional
         1 for a real token, 0 for padding: padded keys are dropped (rows renormalised) and padded
         queries skipped. Default: every position is real.
@@ -679,16 +702,17 @@ def attention_drift_batch(previous: Annotated[NDArray, dict(writable=False)], cu
         js_sum and rows per sequence.
     """
 
-def attention_entropy(layer: Annotated[NDArray, dict(writable=False)], *, causal: bool = True, valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> NDArray[numpy.float64]:
+def attention_entropy(layer: Annotated[NDArray, dict(writable=False)], *, causal: bool = False, valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> NDArray[numpy.float64]:
     """
     Mean Shannon entropy (nats) of each head's masked attention rows over the real queries.
 
     Parameters
     ----------
     layer : array_like, shape (heads, queries, keys)
-    causal : bool, default True
+    causal : bool, default False
         Drop keys after the query (key j visible to query i iff j <= i + keys - queries) and
-        renormalise. The CLI passes False: a decoder's attention already puts no mass there.
+        renormalise. Off everywhere by default: a decoder's attention has no mass there already,
+        and an encoder's must not be masked.
     valid : array_like of int, shape (keys,), optional
         1 for a real token, 0 for padding: padded keys are dropped (rows renormalised) and padded
         queries skipped. Default: every position is real.
@@ -723,7 +747,7 @@ class AttentionEvidence:
             The (head, query) rows behind the sums.
         """
 
-    def add_sequence(self, sequence: int, layers: Annotated[NDArray, dict(writable=False)], *, causal: bool = True, valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> None:
+    def add_sequence(self, sequence: int, layers: Annotated[NDArray, dict(writable=False)], *, causal: bool = False, valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> None:
         """Computes and sets one sequence's sums from its attention stack."""
 
     @property
@@ -1081,4 +1105,193 @@ def paired_t_test(a: Sequence[float], b: Sequence[float]) -> TTestResult:
     Returns
     -------
     TTestResult
+    """
+
+class BoundaryEstimate:
+    """A boundary of a LayerReport."""
+
+    @property
+    def name(self) -> str:
+        """'L-I', 'I-G', or 'one' when a single boundary was found."""
+
+    @property
+    def pair(self) -> int:
+        """Layer pair l: the new regime starts at layer l + 1."""
+
+    @property
+    def relative_position(self) -> float:
+        """(pair + 1) / L."""
+
+    @property
+    def prominence(self) -> float: ...
+
+    @property
+    def detection_rate(self) -> float:
+        """Share of resamples with it; NaN without."""
+
+    @property
+    def ci_percentile(self) -> ConfidenceInterval | None:
+        """None without a bootstrap."""
+
+    @property
+    def ci_bca(self) -> ConfidenceInterval | None:
+        """None without a bootstrap."""
+
+    @property
+    def accepted(self) -> bool:
+        """BCa interval bounded and narrower than 5 layers."""
+
+class LayerReport:
+    """
+    What `infoscale layers` prints, as an object: str(report) is its text output,
+    report.to_json() its --json output, byte for byte (one C++ formatter).
+    """
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def dtype(self) -> str: ...
+
+    @property
+    def layers(self) -> int: ...
+
+    @property
+    def tokens(self) -> int: ...
+
+    @property
+    def features(self) -> int: ...
+
+    @property
+    def sequences(self) -> int: ...
+
+    @property
+    def weights(self) -> list[float]: ...
+
+    @property
+    def normalization(self) -> str: ...
+
+    @property
+    def min_prominence(self) -> float: ...
+
+    @property
+    def notes(self) -> list[str]: ...
+
+    @property
+    def signals(self) -> str: ...
+
+    @property
+    def cka(self) -> NDArray[numpy.float64]: ...
+
+    @property
+    def s1(self) -> NDArray[numpy.float64]: ...
+
+    @property
+    def s2(self) -> NDArray[numpy.float64]: ...
+
+    @property
+    def s3(self) -> NDArray[numpy.float64]: ...
+
+    @property
+    def evidence(self) -> NDArray[numpy.float64]: ...
+
+    @property
+    def peaks(self) -> list["std::pair<unsigned long, double>"]:
+        """
+        (pair, prominence) of every peak of E with prominence >= min_prominence.
+        """
+
+    @property
+    def boundaries(self) -> list[BoundaryEstimate]: ...
+
+    @property
+    def resamples(self) -> int | None:
+        """None with a single sequence (no bootstrap)."""
+
+    @property
+    def failed_resamples(self) -> int: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def attention(self) -> object:
+        """{'dtype', 'shape', 'padding_mask', 'causal_mask'} or None."""
+
+    @property
+    def probes(self) -> object:
+        """{'classes', 'kind', 'folds'} or None."""
+
+    def __str__(self) -> str: ...
+
+    def to_json(self, indent: int = 2) -> str:
+        """The program's --json output (no trailing newline)."""
+
+    def to_dict(self) -> object:
+        """to_json() read back as a dict (NaN and infinities are None)."""
+
+class LayerAnalysisCore:
+    """The pipeline fed layer by layer (infoscale.LayerAnalysis wraps it)."""
+
+    def __init__(self, sequence_lengths: Sequence[int], labels: Sequence[Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)]], source: str, *, resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5) -> None: ...
+
+    @property
+    def hidden_layers(self) -> int: ...
+
+    @property
+    def tokens(self) -> int: ...
+
+    @property
+    def sequences(self) -> int: ...
+
+    def note(self, text: str) -> None: ...
+
+    def add_hidden_layer(self, layer: Annotated[NDArray, dict(writable=False)], policy: str = 'par') -> None: ...
+
+    def add_attention_sequence(self, sequence: int, layers: Annotated[NDArray, dict(writable=False)], valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> None: ...
+
+    def add_attention_pair_sums(self, pair: int, sequences: Sequence[int], js_sums: Sequence[float], rows: Sequence[int], dtype: str, heads: int, positions: int) -> None: ...
+
+    def describe_attention(self, dtype: str, shape: Sequence[int], padding_mask: bool) -> None: ...
+
+    def report(self, policy: str = 'par') -> LayerReport: ...
+
+def analyse_layer_dump(path: str, *, source: str = '', resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, policy: str = 'par') -> LayerReport:
+    """
+    `infoscale layers DUMP`: reads a safetensors dump (layout: `infoscale layers --help`),
+    checks it and returns its LayerReport.
+
+    Parameters
+    ----------
+    path : str
+    source : str, default the path
+    resamples : int, default 1000
+        Bootstrap resamples over sequences (0: no interval; else at least 20).
+    seed : int, default 0
+        Of the bootstrap and the probes' folds.
+    weights : (float, float, float), default (1.0, 0.8, 0.6)
+        Of S1, S2, S3 in E(l), MS eq. (6).
+    normalization : {'max', 'minmax'}, default 'max'
+        S / max S (eq. (6) as printed) or (S - min S) / (max S - min S) (the text's "normalized
+        to [0, 1]").
+    min_prominence : float, default 0.3
+    edges : bool, default False
+        Let the first and last pairs be boundaries (scipy's find_peaks never does).
+    probe : {'logistic', 'mlp'}, default 'logistic'
+        The probe of S2 (the paper's 128-unit MLP is slow).
+    causal : bool, default False
+        Mask keys after each query in S3 (a decoder's attention has no mass there already; an
+        encoder's must not be masked).
+    folds : int, default 5
+        Of the probes' cross-validation.
+    policy : {'par', 'seq'}
+
+    Returns
+    -------
+    LayerReport
+    """
+
+def analyse_layer_stack(hidden_states: Annotated[NDArray, dict(writable=False)], sequence_offsets: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None, attentions: Annotated[NDArray, dict(writable=False)] | None = None, attention_mask: Annotated[NDArray[numpy.int64], dict(shape=(None, None), order='C', device='cpu', writable=False)] | None = None, labels: Sequence[Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)]] = [], *, source: str = 'arrays', resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, policy: str = 'par') -> LayerReport:
+    """
+    `infoscale layers` on arrays laid out as its dump (infoscale.analyse_layers adapts the arguments).
     """

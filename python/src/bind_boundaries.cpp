@@ -17,22 +17,6 @@ namespace {
 
 using namespace nb::literals;
 
-const char* method_name(interval_method m) {
-  return m == interval_method::bca ? "bca" : "percentile";
-}
-
-const char* status_name(interval_status s) {
-  switch (s) {
-    case interval_status::ok:
-      return "ok";
-    case interval_status::bca_degenerate_used_percentile:
-      return "bca_degenerate_used_percentile";
-    case interval_status::no_estimate:
-      return "no_estimate";
-  }
-  return "?";
-}
-
 interval_method parse_method(const std::string& name, std::string_view function) {
   if (name == "bca") return interval_method::bca;
   if (name != "percentile")
@@ -53,7 +37,7 @@ std::vector<double> as_doubles(const array_in& a, std::string_view function, std
 std::string format_interval(const confidence_interval& ci) {
   return "ConfidenceInterval(lower=" + nb::cast<std::string>(nb::repr(nb::float_(ci.lower))) +
          ", upper=" + nb::cast<std::string>(nb::repr(nb::float_(ci.upper))) + ", method='" +
-         method_name(ci.method) + "', status='" + status_name(ci.status) + "')";
+         name_of(ci.method) + "', status='" + name_of(ci.status) + "')";
 }
 
 constexpr const char* plan_doc =
@@ -199,10 +183,10 @@ void bind_boundaries(nb::module_& m) {
       .def_ro("lower", &confidence_interval::lower)
       .def_ro("upper", &confidence_interval::upper)
       .def_prop_ro(
-          "method", [](const confidence_interval& c) { return std::string(method_name(c.method)); },
+          "method", [](const confidence_interval& c) { return std::string(name_of(c.method)); },
           nb::rv_policy::move, "'percentile' or 'bca'.")
       .def_prop_ro(
-          "status", [](const confidence_interval& c) { return std::string(status_name(c.status)); },
+          "status", [](const confidence_interval& c) { return std::string(name_of(c.status)); },
           nb::rv_policy::move,
           "'ok', 'bca_degenerate_used_percentile' or 'no_estimate' (unbounded: too many resamples\n"
           "without a value).")

@@ -47,18 +47,11 @@ std::vector<std::vector<std::int64_t>> label_sets(const std::vector<int_array_in
   return out;
 }
 
+// The safetensors name (F16, BF16, F32, F64) of a kernel dtype.
 std::string dtype_text(dtype t) {
-  switch (t) {
-    case dtype::float16:
-      return "F16";
-    case dtype::bfloat16:
-      return "BF16";
-    case dtype::float32:
-      return "F32";
-    case dtype::float64:
-      break;
-  }
-  return "F64";
+  for (const auto e : {io::element_type::float16, io::element_type::bfloat16, io::element_type::float32})
+    if (io::floating_dtype(e) == t) return std::string(io::name_of(e));
+  return std::string(io::name_of(io::element_type::float64));
 }
 
 nb::object attention_dict(const layer_report& r) {
@@ -130,12 +123,21 @@ void bind_layer_report(nb::module_& m) {
       .def_ro("min_prominence", &layer_report::min_prominence)
       .def_ro("notes", &layer_report::notes)
       .def_prop_ro("signals", &layer_report::signals)
-      .def_prop_ro("cka", [](const layer_report& r) { return owned_vector(std::vector<double>(r.cka)); })
-      .def_prop_ro("s1", [](const layer_report& r) { return owned_vector(std::vector<double>(r.s1)); })
-      .def_prop_ro("s2", [](const layer_report& r) { return owned_vector(std::vector<double>(r.s2)); })
-      .def_prop_ro("s3", [](const layer_report& r) { return owned_vector(std::vector<double>(r.s3)); })
-      .def_prop_ro("evidence",
-                   [](const layer_report& r) { return owned_vector(std::vector<double>(r.evidence)); })
+      .def_prop_ro(
+          "cka", [](const layer_report& r) { return owned_vector(std::vector<double>(r.cka)); },
+          nb::rv_policy::move)
+      .def_prop_ro(
+          "s1", [](const layer_report& r) { return owned_vector(std::vector<double>(r.s1)); },
+          nb::rv_policy::move)
+      .def_prop_ro(
+          "s2", [](const layer_report& r) { return owned_vector(std::vector<double>(r.s2)); },
+          nb::rv_policy::move)
+      .def_prop_ro(
+          "s3", [](const layer_report& r) { return owned_vector(std::vector<double>(r.s3)); },
+          nb::rv_policy::move)
+      .def_prop_ro(
+          "evidence", [](const layer_report& r) { return owned_vector(std::vector<double>(r.evidence)); },
+          nb::rv_policy::move)
       .def_prop_ro(
           "peaks",
           [](const layer_report& r) {

@@ -164,7 +164,8 @@ def test_minmax_normalisation_and_several_label_sets(rng):
 
 
 def test_report_is_the_same_on_1_2_and_4_threads(tmp_path):
-    # Bit for bit: every resample writes its own slot and every reduction has a fixed order.
+    # Bit for bit: every resample writes its own slot and every reduction has a fixed order. (-P: the
+    # installed package, not the source folder the tests run from.)
     import os
     import subprocess
     import sys
@@ -173,6 +174,6 @@ def test_report_is_the_same_on_1_2_and_4_threads(tmp_path):
     outputs = []
     for threads in (1, 2, 4):
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-        outputs.append(subprocess.run([sys.executable, "-c", script, str(MINILM)], env=env, check=True,
+        outputs.append(subprocess.run([sys.executable, "-P", "-c", script, str(MINILM)], env=env, check=True,
                                       capture_output=True, text=True).stdout)
     assert outputs[0] == outputs[1] == outputs[2]

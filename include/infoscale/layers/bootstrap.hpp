@@ -106,6 +106,22 @@ enum class interval_status {
   no_estimate                      ///< too few resamples produced a value: the interval is unbounded
 };
 
+[[nodiscard]] inline const char* name_of(interval_method m) {
+  return m == interval_method::bca ? "bca" : "percentile";
+}
+
+[[nodiscard]] inline const char* name_of(interval_status s) {
+  switch (s) {
+    case interval_status::ok:
+      return "ok";
+    case interval_status::bca_degenerate_used_percentile:
+      return "bca_degenerate_used_percentile";
+    case interval_status::no_estimate:
+      return "no_estimate";
+  }
+  return "?";
+}
+
 struct confidence_interval {
   double lower = 0.0;
   double upper = 0.0;

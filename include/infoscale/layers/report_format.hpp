@@ -32,18 +32,6 @@ namespace detail {
   va_end(again);
 }
 
-inline const char* status_name(interval_status s) {
-  switch (s) {
-    case interval_status::ok:
-      return "ok";
-    case interval_status::bca_degenerate_used_percentile:
-      return "bca_degenerate_used_percentile";
-    case interval_status::no_estimate:
-      return "no_estimate";
-  }
-  return "?";
-}
-
 inline std::string interval_text(const std::optional<confidence_interval>& ci) {
   if (!ci || ci->status == interval_status::no_estimate) return "none";
   std::string out;
@@ -62,8 +50,8 @@ inline nlohmann::ordered_json interval_json(const std::optional<confidence_inter
   return {{"lower", json_number(ci->lower)},
           {"upper", json_number(ci->upper)},
           {"width", json_number(ci->width())},
-          {"method", ci->method == interval_method::bca ? "bca" : "percentile"},
-          {"status", status_name(ci->status)}};
+          {"method", name_of(ci->method)},
+          {"status", name_of(ci->status)}};
 }
 
 inline std::string join_sizes(const std::vector<std::size_t>& v, const char* separator) {
