@@ -10,9 +10,16 @@ and transformers) collects hidden states, attentions and logits from Hugging Fac
 
 import sys as _sys
 
-from ._core import *  # noqa: F401,F403
-from ._core import Error, Thermodynamics, entropic, hvib, layers  # noqa: F401
-from ._core import __doc__ as __doc__  # noqa: F401
+from . import _core, _guards
+
+# Before the names are copied below: torch's negative/conjugate views are resolved, and protected
+# tensors refused by in-place functions (see _guards.py), for every function of the module.
+for _module in (_core, _core.entropic, _core.layers, _core.hvib):
+    _guards.install(_module, _core.Error)
+
+from ._core import *  # noqa: F401,F403,E402
+from ._core import Error, Thermodynamics, entropic, hvib, layers  # noqa: F401,E402
+from ._core import __doc__ as __doc__  # noqa: F401,E402
 from .pipeline import LayerAnalysis, analyse_dump, analyse_layers  # noqa: F401
 from .report import LayerReport  # noqa: F401
 
