@@ -1,4 +1,4 @@
-"""Checks on torch tensors that DLPack cannot carry, applied to every function of ``infoscale._core``.
+"""Checks on torch tensors that DLPack cannot carry, applied to every function the package exports.
 
 DLPack has no field for torch's lazy "negative" and "conjugate" bits: ``torch._neg_view(t)`` or
 ``c.conj().imag`` export the un-negated memory (torch's own ``to_dlpack`` drops the bit), so the
@@ -79,15 +79,24 @@ def _guard(name, function):
     return guarded
 
 
-def install(module, error=ValueError):
-    """Wraps every built-in function of ``module`` (one of _core and its submodules) in place;
-    refusals raise ``error``."""
+def _is_nb_function(value):
+    return type(value).__module__ == "nanobind" and type(value).__name__ == "nb_func"
+
+
+def guard_names(namespace, error=ValueError):
+    """Replaces every nanobind function in the dict ``namespace`` (the package's globals) by its
+    guarded form; refusals raise ``error``."""
     global _error
     _error = error
-    for name in dir(module):
-        if name.startswith("_"):
-            continue
-        value = getattr(module, name)
-        if isinstance(value, (type, types.ModuleType)) or not callable(value) or hasattr(value, "__wrapped__"):
-            continue
-        setattr(module, name, _guard(name, value))
+    for name, value in list(namespace.items()):
+        if not name.startswith("_") and _is_nb_function(value):
+            namespace[name] = _guard(name, value)
+
+
+def guarded_module(module, name, error=ValueError):
+    """A module ``name`` with ``module``'s names, its nanobind functions guarded. ``module`` (a
+    submodule of _core) is left as it is, so the type stubs generated from _core do not change."""
+    out = types.ModuleType(name, module.__doc__)
+    out.__dict__.update({k: v for k, v in vars(module).items() if k not in ("__name__", "__spec__", "__loader__")})
+    guard_names(out.__dict__, error)
+    return out
