@@ -85,7 +85,10 @@ template <class T>
   constexpr std::string_view function = "gram_rbf";
   detail::check_activations(x, function, "x");
   check_positive(threshold, function, "threshold");
-  const Eigen::MatrixXd a = detail::to_matrix(x);
+  // The median bandwidth makes the kernel scale-invariant; an exact power-of-two rescaling keeps the
+  // squared distances in range for any scale of x.
+  Eigen::MatrixXd a = detail::to_matrix(x);
+  detail::normalise_scale(a);
   const Eigen::MatrixXd dot = a * a.transpose();
   const Eigen::VectorXd norms = dot.diagonal();
   Eigen::MatrixXd d2 = (-2.0 * dot).rowwise() + norms.transpose();
