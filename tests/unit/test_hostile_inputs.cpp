@@ -81,6 +81,7 @@ TEST_CASE("hostile: linear CKA, its matrix and S1 are scale-invariant at extreme
   };
   const double reference = linear_cka(view(x, dx), view(y, dy));
   const double debiased = debiased_linear_cka(view(x, dx), view(y, dy));
+  const double rbf = rbf_cka(view(x, dx), view(y, dy));
   REQUIRE(reference > 0.1);
   REQUIRE(reference < 1.0);
   for (const double scale : {1e75, 1e154, 1e-90, 1e300, 1e-300, 1e-310}) {
@@ -93,6 +94,7 @@ TEST_CASE("hostile: linear CKA, its matrix and S1 are scale-invariant at extreme
     INFOSCALE_CHECK_CLOSE(linear_cka(view(xs, dx), view(y, dy)), reference, tolerance, 0.0);
     INFOSCALE_CHECK_CLOSE(linear_cka(view(xs, dx), view(ys, dy)), reference, tolerance, 0.0);
     INFOSCALE_CHECK_CLOSE(debiased_linear_cka(view(xs, dx), view(ys, dy)), debiased, 100 * tolerance, 0.0);
+    INFOSCALE_CHECK_CLOSE(rbf_cka(view(xs, dx), view(ys, dy)), rbf, 1e4 * tolerance, 0.0);
     linear_cka_accumulator streaming(dx, dy);
     streaming.add(view(xs, dx), view(ys, dy));
     INFOSCALE_CHECK_CLOSE(streaming.value(), reference, 1e-9, 0.0);
