@@ -116,13 +116,17 @@ void bind_attention(nb::module_& m) {
       [](const array_in& layers, bool causal, std::optional<int_array_in> valid) {
         const auto in = as_tensor<4>(layers, "attention_drift", "layers", "[layers, heads, queries, keys]");
         const auto keys = valid_keys(valid, "attention_drift");
-        nb::gil_scoped_release release;
-        return owned_vector(visit_type(in.type, [&](auto tag) {
-          using t = typename decltype(tag)::type;
-          const auto views = views_along_first<t>(in, "layers");
-          return attention_drift(std::span<const tensor_view<const t, 3>>(views),
-                                 attention_mask{causal, std::span<const std::uint8_t>(keys)});
-        }));
+        std::vector<double> drift;
+        {
+          nb::gil_scoped_release release;  // re-acquired before the numpy array is made
+          drift = visit_type(in.type, [&](auto tag) {
+            using t = typename decltype(tag)::type;
+            const auto views = views_along_first<t>(in, "layers");
+            return attention_drift(std::span<const tensor_view<const t, 3>>(views),
+                                   attention_mask{causal, std::span<const std::uint8_t>(keys)});
+          });
+        }
+        return owned_vector(std::move(drift));
       },
       "layers"_a, nb::kw_only(), "causal"_a = true, "valid"_a = nb::none(), drift_doc);
 
@@ -190,12 +194,16 @@ void bind_attention(nb::module_& m) {
       [](const array_in& layer, bool causal, std::optional<int_array_in> valid) {
         const auto in = as_tensor<3>(layer, "attention_entropy", "layer", "[heads, queries, keys]");
         const auto keys = valid_keys(valid, "attention_entropy");
-        nb::gil_scoped_release release;
-        return owned_vector(visit_type(in.type, [&](auto tag) {
-          using t = typename decltype(tag)::type;
-          return attention_entropy(typed_view<t>(in, "layer"),
-                                   attention_mask{causal, std::span<const std::uint8_t>(keys)});
-        }));
+        std::vector<double> entropy;
+        {
+          nb::gil_scoped_release release;  // re-acquired before the numpy array is made
+          entropy = visit_type(in.type, [&](auto tag) {
+            using t = typename decltype(tag)::type;
+            return attention_entropy(typed_view<t>(in, "layer"),
+                                     attention_mask{causal, std::span<const std::uint8_t>(keys)});
+          });
+        }
+        return owned_vector(std::move(entropy));
       },
       "layer"_a, nb::kw_only(), "causal"_a = true, "valid"_a = nb::none(),
       "Mean Shannon entropy (nats) of each head's masked attention rows over the real queries.\n\n"
