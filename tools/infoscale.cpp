@@ -9,11 +9,17 @@
 // Exit codes: 0 success, 1 a file that cannot be read or holds bad data, 2 a usage error.
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <clocale>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <infoscale/core/error.hpp>
+#include <infoscale/io/mapped_file.hpp>
 #include <new>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli/compare_command.hpp"
@@ -24,6 +30,40 @@
 #ifndef INFOSCALE_FIXTURES_DIR
 #error "INFOSCALE_FIXTURES_DIR must name tests/fixtures (set by tools/CMakeLists.txt)"
 #endif
+
+namespace {
+
+/// Every floating-point option of every command must be a finite number: CLI11 reads "nan" and
+/// "inf" as doubles, and a library check that rejects them later would exit 1, not 2.
+void require_finite_numbers(CLI::App& app) {
+  const CLI::Validator finite(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (end != text.c_str() && !std::isfinite(v)) return "must be a finite number, got '" + text + "'";
+        return {};
+      },
+      "FINITE");
+  for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+    for (CLI::Option* option : command->get_options()) {
+      if (option->get_type_name().rfind("FLOAT", 0) == 0) option->check(finite);  // "FLOAT[:CHECKS]"
+    }
+  }
+}
+
+/// The last step of every run: whatever went to stdout must have reached it (a full disk, a closed
+/// pipe, `> /dev/full`), else exit 1 with a message instead of a silent truncated report.
+int finish(int rc) {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    const int e = errno;
+    std::fprintf(stderr, "infoscale: cannot write the output: %s\n",
+                 e != 0 ? std::strerror(e) : "write error");
+    return 1;
+  }
+  return rc;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::setlocale(LC_NUMERIC, "C");  // decimal points, whatever the user's locale
@@ -43,25 +83,30 @@ int main(int argc, char** argv) {
   auto* compare_cmd = cli::add_compare(app, compare);
   auto* level_cmd = cli::add_level(app, level);
   auto* layers_cmd = cli::add_layers(app, layers, fixtures + "/minilm/minilm_pride.safetensors");
+  require_finite_numbers(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return finish(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return finish(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return finish(app.exit(e));
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and the usage hint
     return 2;
   }
 
   try {
-    if (thermo_cmd->parsed()) return cli::run_thermo(thermo);
-    if (compare_cmd->parsed()) return cli::run_compare(compare);
-    if (level_cmd->parsed()) return cli::run_level(level);
-    if (layers_cmd->parsed()) return cli::run_layers(layers);
+    int rc = 2;
+    if (thermo_cmd->parsed()) rc = cli::run_thermo(thermo);
+    if (compare_cmd->parsed()) rc = cli::run_compare(compare);
+    if (level_cmd->parsed()) rc = cli::run_level(level);
+    if (layers_cmd->parsed()) rc = cli::run_layers(layers);
+    // Commands check their inputs before printing; this catches any that does not.
+    infoscale::io::check_mapped_reads();
+    return finish(rc);
   } catch (const cli::usage_error& e) {
     std::fprintf(stderr, "infoscale: %s\n", e.what());
     return 2;
@@ -69,11 +114,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "infoscale: %s\n", e.what());
     return 1;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "infoscale: out of memory\n");
+    std::fprintf(stderr,
+                 "infoscale: out of memory (the input's sizes or the options ask for more than is free)\n");
+    return 1;
+  } catch (const nlohmann::json::exception& e) {
+    // Only JSON output can raise this (reading uses the non-throwing parser): a string that is not
+    // UTF-8, such as a file name.
+    std::fprintf(stderr, "infoscale: cannot write the JSON report (a path or name is not valid UTF-8?): %s\n",
+                 e.what());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "infoscale: %s\n", e.what());
     return 1;
   }
-  return 2;
 }

@@ -85,3 +85,16 @@ cli_test(NAME file_layers_nan ARGS layers layers_nan.safetensors RC 1
          STDERR "non-finite value (nan) in hidden_states at layer 2, token 7, feature 1")
 # The real default: no file given reads the shipped MiniLM-L6 dump (tests/fixtures/minilm/).
 cli_test(NAME layers_default ARGS layers --resamples 50 --no-progress)
+
+# The hostile-input suite (tests/hostile/run_hostile.py, standard-library Python): malformed .npy
+# and safetensors files, option edge cases, empty and one-element inputs, extreme scales, devices
+# and pipes, a full output device, concurrent runs and a file truncated while it is mapped, each
+# with its exact exit code and message or value. Runs in every ctest stage (Release, sanitizers).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME cli_hostile COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/hostile/run_hostile.py
+                                    $<TARGET_FILE:infoscale_cli> ${CMAKE_CURRENT_BINARY_DIR}/hostile)
+  set_tests_properties(cli_hostile PROPERTIES TIMEOUT 300)
+else()
+  message(STATUS "infoscale: no Python 3 interpreter, the hostile-input suite (cli_hostile) is not run")
+endif()

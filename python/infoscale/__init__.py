@@ -10,9 +10,19 @@ and transformers) collects hidden states, attentions and logits from Hugging Fac
 
 import sys as _sys
 
+from . import _core, _guards
 from ._core import *  # noqa: F401,F403
 from ._core import Error, Thermodynamics, entropic, hvib, layers  # noqa: F401
 from ._core import __doc__ as __doc__  # noqa: F401
+
+# torch views with the negative/conjugate bit are resolved, and in-place functions refuse the
+# tensors torch protects (see _guards.py), in every function exported here; _core itself is left
+# as it is (its type stubs are generated from it).
+_guards.guard_names(globals(), Error)
+entropic = _guards.guarded_module(_core.entropic, __name__ + ".entropic", Error)
+layers = _guards.guarded_module(_core.layers, __name__ + ".layers", Error)
+hvib = _guards.guarded_module(_core.hvib, __name__ + ".hvib", Error)
+
 from .pipeline import LayerAnalysis, analyse_dump, analyse_layers  # noqa: F401
 from .report import LayerReport  # noqa: F401
 

@@ -19,10 +19,22 @@ namespace {
 using namespace nb::literals;
 
 /// Key validity (1 real, 0 padding) from an optional integer array; empty = every key is real.
-std::vector<std::uint8_t> valid_keys(const std::optional<int_array_in>& valid) {
+/// A mask entry: 0 (padding) or 1 (real token); anything else is refused, as the CLI does, rather
+/// than read as "non-zero, so real".
+std::uint8_t mask_flag(std::int64_t value, std::string_view function, std::string_view name, std::size_t at) {
+  if (value != 0 && value != 1) {
+    detail::raise(function, name,
+                  "has the value " + std::to_string(value) + " at index " + std::to_string(at) +
+                      "; a mask holds 0 (padding) or 1 (real token) only");
+  }
+  return static_cast<std::uint8_t>(value);
+}
+
+std::vector<std::uint8_t> valid_keys(const std::optional<int_array_in>& valid, std::string_view function) {
   std::vector<std::uint8_t> out;
   if (!valid) return out;
-  for (std::size_t i = 0; i < valid->shape(0); ++i) out.push_back(valid->data()[i] != 0 ? 1 : 0);
+  for (std::size_t i = 0; i < valid->shape(0); ++i)
+    out.push_back(mask_flag(valid->data()[i], function, "valid", i));
   return out;
 }
 
@@ -104,14 +116,18 @@ void bind_attention(nb::module_& m) {
       "attention_drift",
       [](const array_in& layers, bool causal, std::optional<int_array_in> valid) {
         const auto in = as_tensor<4>(layers, "attention_drift", "layers", "[layers, heads, queries, keys]");
-        const auto keys = valid_keys(valid);
-        nb::gil_scoped_release release;
-        return owned_vector(visit_type(in.type, [&](auto tag) {
-          using t = typename decltype(tag)::type;
-          const auto views = views_along_first<t>(in, "layers");
-          return attention_drift(std::span<const tensor_view<const t, 3>>(views),
-                                 attention_mask{causal, std::span<const std::uint8_t>(keys)});
-        }));
+        const auto keys = valid_keys(valid, "attention_drift");
+        std::vector<double> drift;
+        {
+          nb::gil_scoped_release release;  // re-acquired before the numpy array is made
+          drift = visit_type(in.type, [&](auto tag) {
+            using t = typename decltype(tag)::type;
+            const auto views = views_along_first<t>(in, "layers");
+            return attention_drift(std::span<const tensor_view<const t, 3>>(views),
+                                   attention_mask{causal, std::span<const std::uint8_t>(keys)});
+          });
+        }
+        return owned_vector(std::move(drift));
       },
       "layers"_a, nb::kw_only(), "causal"_a = false, "valid"_a = nb::none(), drift_doc);
 
@@ -120,7 +136,7 @@ void bind_attention(nb::module_& m) {
       [](const array_in& layers, bool causal, std::optional<int_array_in> valid) {
         const auto in =
             as_tensor<4>(layers, "attention_drift_statistics", "layers", "[layers, heads, queries, keys]");
-        const auto keys = valid_keys(valid);
+        const auto keys = valid_keys(valid, "attention_drift_statistics");
         attention_drift_sums sums;
         {
           nb::gil_scoped_release release;
@@ -158,7 +174,8 @@ void bind_attention(nb::module_& m) {
             const auto second = views_along_first<t>(b, "current");
             std::vector<std::uint8_t> valid(keys);
             for (std::size_t s = 0; s < batch; ++s) {
-              for (std::size_t k = 0; k < keys; ++k) valid[k] = mask.data()[s * keys + k] != 0 ? 1 : 0;
+              for (std::size_t k = 0; k < keys; ++k)
+                valid[k] = mask_flag(mask.data()[s * keys + k], function, "mask", s * keys + k);
               const std::array<tensor_view<const t, 3>, 2> pair{first[s], second[s]};
               const auto sums =
                   attention_drift_statistics(std::span<const tensor_view<const t, 3>>(pair),
@@ -177,13 +194,17 @@ void bind_attention(nb::module_& m) {
       "attention_entropy",
       [](const array_in& layer, bool causal, std::optional<int_array_in> valid) {
         const auto in = as_tensor<3>(layer, "attention_entropy", "layer", "[heads, queries, keys]");
-        const auto keys = valid_keys(valid);
-        nb::gil_scoped_release release;
-        return owned_vector(visit_type(in.type, [&](auto tag) {
-          using t = typename decltype(tag)::type;
-          return attention_entropy(typed_view<t>(in, "layer"),
-                                   attention_mask{causal, std::span<const std::uint8_t>(keys)});
-        }));
+        const auto keys = valid_keys(valid, "attention_entropy");
+        std::vector<double> entropy;
+        {
+          nb::gil_scoped_release release;  // re-acquired before the numpy array is made
+          entropy = visit_type(in.type, [&](auto tag) {
+            using t = typename decltype(tag)::type;
+            return attention_entropy(typed_view<t>(in, "layer"),
+                                     attention_mask{causal, std::span<const std::uint8_t>(keys)});
+          });
+        }
+        return owned_vector(std::move(entropy));
       },
       "layer"_a, nb::kw_only(), "causal"_a = false, "valid"_a = nb::none(),
       "Mean Shannon entropy (nats) of each head's masked attention rows over the real queries.\n\n"
@@ -207,7 +228,7 @@ void bind_attention(nb::module_& m) {
              std::optional<int_array_in> valid) {
             const auto in = as_tensor<4>(layers, "attention_evidence::add_sequence", "layers",
                                          "[layers, heads, queries, keys]");
-            const auto keys = valid_keys(valid);
+            const auto keys = valid_keys(valid, "attention_evidence::add_sequence");
             nb::gil_scoped_release release;
             visit_type(in.type, [&](auto tag) {
               using t = typename decltype(tag)::type;

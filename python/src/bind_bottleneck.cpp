@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "bindings.hpp"
+#include "infoscale/core/check.hpp"
 #include "infoscale/hvib/information_bottleneck.hpp"
 #include "infoscale/hvib/mi_slope_kink.hpp"
 #include "tensors.hpp"
@@ -17,6 +18,9 @@ namespace {
 using namespace nb::literals;
 
 iteration_options iterations(std::size_t max_iterations, double tolerance) {
+  // A NaN tolerance never compares below a gap, so the solver would run every iteration and stop
+  // unconverged; refused here (hvib/ checks its options in the library, too, once it does).
+  check_non_negative(tolerance, "iteration_options", "tolerance");
   iteration_options o;
   o.max_iterations = max_iterations;
   o.tolerance = tolerance;

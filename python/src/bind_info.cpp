@@ -56,8 +56,11 @@ rows_result binary(const array_in& a, const array_in& b, const char* function, c
   return to_rows_result(std::move(out), in_a.is_vector && in_b.is_vector);
 }
 
+/// The normalisation tolerance: the caller's, which must be finite and >= 0 (a NaN tolerance would
+/// make |sum - 1| > tol false for every row, accepting anything), or the dtype's default.
 template <class View>
-double tolerance_for(const std::optional<double>& tolerance) {
+double tolerance_for(const std::optional<double>& tolerance, std::string_view function) {
+  if (tolerance) check_non_negative(*tolerance, function, "tolerance");
   return tolerance.value_or(normalisation_tolerance<element_t<View>>);
 }
 
@@ -229,7 +232,7 @@ void bind_info(nb::module_& m) {
       "entropy",
       [](const array_in& p, std::optional<double> tolerance, const std::string& policy) {
         return unary(p, "entropy", "p", policy, [&](auto pol, auto view) {
-          return entropy(pol, view, tolerance_for<decltype(view)>(tolerance));
+          return entropy(pol, view, tolerance_for<decltype(view)>(tolerance, "entropy"));
         });
       },
       "p"_a, nb::kw_only(), "tolerance"_a = nb::none(), "policy"_a = "par", entropy_doc);
@@ -238,7 +241,7 @@ void bind_info(nb::module_& m) {
       "renyi_entropy",
       [](const array_in& p, double alpha, std::optional<double> tolerance, const std::string& policy) {
         return unary(p, "renyi_entropy", "p", policy, [&](auto pol, auto view) {
-          return renyi_entropy(pol, view, alpha, tolerance_for<decltype(view)>(tolerance));
+          return renyi_entropy(pol, view, alpha, tolerance_for<decltype(view)>(tolerance, "renyi_entropy"));
         });
       },
       "p"_a, "alpha"_a, nb::kw_only(), "tolerance"_a = nb::none(), "policy"_a = "par", renyi_doc);
@@ -248,7 +251,7 @@ void bind_info(nb::module_& m) {
       #fn,                                                                                                   \
       [](const array_in& p, const array_in& q, std::optional<double> tolerance, const std::string& policy) { \
         return binary(p, q, #fn, "p", "q", policy, [&](auto pol, auto view_p, auto view_q) {                 \
-          return fn(pol, view_p, view_q, tolerance_for<decltype(view_p)>(tolerance));                        \
+          return fn(pol, view_p, view_q, tolerance_for<decltype(view_p)>(tolerance, #fn));                   \
         });                                                                                                  \
       },                                                                                                     \
       "p"_a, "q"_a, nb::kw_only(), "tolerance"_a = nb::none(), "policy"_a = "par", doc)

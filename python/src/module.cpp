@@ -5,6 +5,9 @@
 // ('par': OpenMP threads over rows; 'seq'), and returns float64 numpy arrays.
 // Submodules: infoscale.entropic (bind_models.cpp), infoscale.layers (bind_layers.cpp) and
 // infoscale.hvib (bind_hvib.cpp).
+#include <exception>
+#include <new>
+
 #include "bindings.hpp"
 
 namespace nb = nanobind;
@@ -22,6 +25,18 @@ NB_MODULE(_core, m) {
   // infoscale::error is an std::invalid_argument; it becomes infoscale.Error (a ValueError
   // subclass), with the C++ message unchanged.
   nb::exception<infoscale::error>(m, "Error", PyExc_ValueError);
+  // A size the caller chose (hidden units, samples, bins, a huge array) that memory cannot hold:
+  // MemoryError with a hint, instead of the bare "std::bad_alloc". Sizes that can be bounded by the
+  // input are checked up front with the argument named (e.g. probe options.hidden).
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const std::bad_alloc&) {
+      PyErr_SetString(PyExc_MemoryError,
+                      "infoscale: out of memory (std::bad_alloc): a size argument (hidden, samples, bins, "
+                      "resamples, max_iterations) or the input's shape asks for more memory than is free");
+    }
+  });
 
   infoscale::python::bind_info(m);
   infoscale::python::bind_thermo(m);

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <infoscale/info/logits.hpp>
+#include <infoscale/io/mapped_file.hpp>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,8 @@ inline int run_compare(const compare_args& args) {
     });
   });
 
+  io::check_mapped_reads();  // nothing computed from a file truncated under us is reported
+
   static constexpr double kld_fractions[] = {0.999, 0.99, 0.95, 0.90, 0.10, 0.05, 0.01, 0.001};
   static constexpr double dp_fractions[] = {0.999, 0.99, 0.95, 0.90, 0.75, 0.25, 0.10, 0.05, 0.01, 0.001};
   const summary kl_s = summarise(kl, kld_fractions);
@@ -187,7 +190,7 @@ inline int run_compare(const compare_args& args) {
     out["rms_delta_p"] = {{"value", number(p.rms)}, {"standard_error", number(p.rms_se)}};
   }
   if (args.json) {
-    std::printf("%s\n", out.dump(2).c_str());
+    print_json(out);
     return 0;
   }
 

@@ -25,6 +25,12 @@ struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+inline std::string describe_shape(const io::array& a) {
+  std::string shape;
+  for (const std::size_t n : a.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(n);
+  return shape;
+}
+
 inline io::array load_logits(const array_source& source) {
   io::load_options options;
   options.tensor = source.tensor;
@@ -40,6 +46,13 @@ inline io::array load_logits(const array_source& source) {
     infoscale::detail::raise(
         "load_logits", source.path,
         "has rank " + std::to_string(a.rank()) + "; logits need at least 2 axes (positions x vocabulary)");
+  }
+  for (std::size_t axis = 0; axis < a.rank(); ++axis) {
+    if (a.shape[axis] == 0) {
+      infoscale::detail::raise("load_logits", source.path,
+                               "is empty (shape " + describe_shape(a) + ", axis " + std::to_string(axis) +
+                                   " has length 0): there is no next-token distribution to analyse");
+    }
   }
   return a;
 }
@@ -57,9 +70,7 @@ inline std::vector<std::int64_t> load_targets(const array_source& source, std::s
 }
 
 inline std::string describe(const io::array& a) {
-  std::string shape;
-  for (const std::size_t n : a.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(n);
-  return std::string(io::name_of(a.type)) + ", " + shape;
+  return std::string(io::name_of(a.type)) + ", " + describe_shape(a);
 }
 
 /// Rows [begin, begin + count) of a matrix view.

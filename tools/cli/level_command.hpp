@@ -39,7 +39,9 @@ inline CLI::App* add_level(CLI::App& app, level_args& args) {
   return cmd;
 }
 
-inline int run_level(const level_args& args) {
+namespace detail {
+
+inline int run_level_checked(const level_args& args) {
   namespace en = entropic;
   en::calibration constants = en::default_calibration;
   if (!args.calibration.empty()) {
@@ -73,7 +75,7 @@ inline int run_level(const level_args& args) {
                       {"level", n},
                       {"capacity_bits", capacity},
                       {"capabilities", caps}};
-    std::printf("%s\n", out.dump(2).c_str());
+    print_json(out);
     return 0;
   }
   std::printf("P = %g parameters, V = %g tokens; calibration a = %g, b = %g, c = %g\n", args.parameters,
@@ -94,6 +96,17 @@ inline int run_level(const level_args& args) {
       "\npresent: yes/no when eq. (6) (I(n) >= threshold) and Table 2's level column agree; otherwise the\n"
       "rule that says yes.\n");
   return 0;
+}
+
+}  // namespace detail
+
+inline int run_level(const level_args& args) {
+  // Every input of `level` is an option, so whatever the library rejects is a usage error (exit 2).
+  try {
+    return detail::run_level_checked(args);
+  } catch (const infoscale::error& e) {
+    throw usage_error(e.what());
+  }
 }
 
 }  // namespace infoscale::cli

@@ -17,6 +17,12 @@ inline json number(double v) {
   return std::isfinite(v) ? json(v) : json(nullptr);
 }
 
+/// Prints a JSON document. Strings that are not UTF-8 (a file name is any bytes on Linux) are
+/// written with U+FFFD for the bad bytes instead of failing after the work is done.
+inline void print_json(const json& document) {
+  std::printf("%s\n", document.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+}
+
 inline json to_json(const summary& s) {
   json out = {
       {"count", s.count},     {"mean", number(s.mean)},     {"standard_error", number(s.standard_error)},

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <infoscale/info/logits.hpp>
+#include <infoscale/io/mapped_file.hpp>
 #include <infoscale/thermo/ensemble.hpp>
 #include <string>
 #include <vector>
@@ -87,6 +88,8 @@ inline int run_thermo(const thermo_args& args) {
     }
   });
 
+  io::check_mapped_reads();  // nothing computed from a file truncated under us is reported
+
   auto column = [&](std::size_t t, double thermodynamic_state::*field) {
     std::vector<double> v;
     v.reserve(rows);
@@ -135,7 +138,7 @@ inline int run_thermo(const thermo_args& args) {
       out["perplexity"] = {{"value", number(perplexity)},
                            {"standard_error", number(perplexity * nll_me.standard_error)}};
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    print_json(out);
     return 0;
   }
 

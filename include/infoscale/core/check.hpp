@@ -80,6 +80,14 @@ inline void check_finite(double value, std::string_view function, std::string_vi
   if (!std::isfinite(value)) detail::raise(function, name, "must be finite, got " + std::to_string(value));
 }
 
+/// A finite scalar >= 0 (tolerances, penalties). NaN fails every comparison, so each check is
+/// written to fail on NaN rather than pass.
+inline void check_non_negative(double value, std::string_view function, std::string_view name) {
+  if (!(value >= 0.0) || !std::isfinite(value)) {
+    detail::raise(function, name, "must be finite and >= 0, got " + detail::format_number(value));
+  }
+}
+
 /// Default tolerance on |sum(p) - 1| for probability rows stored as T.
 template <class T>
 inline constexpr double normalisation_tolerance = std::is_same_v<std::remove_cv_t<T>, double> ? 1e-9 : 1e-4;
@@ -89,6 +97,7 @@ inline constexpr double normalisation_tolerance = std::is_same_v<std::remove_cv_
 template <class T>
 void check_probability_rows(const matrix_view<T>& p, std::string_view function, std::string_view name,
                             double tolerance = normalisation_tolerance<T>) {
+  check_non_negative(tolerance, function, "tolerance");  // a NaN tolerance would accept any row
   check_not_empty(p, function, name);
   for (std::size_t row = 0; row < p.extent(0); ++row) {
     compensated_sum total;

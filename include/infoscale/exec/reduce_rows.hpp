@@ -4,6 +4,9 @@
 // those same three functions: seq and par fold a row's blocks left to right (par spreads the
 // blocks of a row over threads when there are fewer rows than threads), Thrust reduces them
 // by key (in another association order, hence agreement within rounding, not bit for bit).
+// Statistics meant for a GPU never throw, but a host statistic may: on par and thrust_host an
+// exception never escapes a parallel region (std::terminate); the lowest row's is rethrown after
+// the loop, as for_each_index does.
 
 #include <algorithm>
 #include <concepts>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "infoscale/core/config.hpp"
+#include "infoscale/exec/for_each_index.hpp"
 #include "infoscale/exec/policy.hpp"
 
 #if INFOSCALE_HAS_OPENMP
@@ -66,14 +70,11 @@ void par_reduce_long_rows(const S& statistic, std::size_t rows, std::size_t colu
                           std::span<typename S::result_type> out) {
   const std::size_t blocks_per_row = (columns + block_elements - 1) / block_elements;
   std::vector<typename S::state> states(rows * blocks_per_row);
-  const auto total = static_cast<std::ptrdiff_t>(states.size());
-#pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t i = 0; i < total; ++i) {
-    const auto block = static_cast<std::size_t>(i);
+  for_each_index(par, states.size(), [&](std::size_t block) {
     const std::size_t row = block / blocks_per_row;
     const std::size_t begin = (block % blocks_per_row) * block_elements;
     states[block] = statistic.reduce_block(row, begin, std::min(columns, begin + block_elements));
-  }
+  });
   for (std::size_t row = 0; row < rows; ++row) {
     auto state = S::identity();
     for (std::size_t b = 0; b < blocks_per_row; ++b)
@@ -84,6 +85,33 @@ void par_reduce_long_rows(const S& statistic, std::size_t rows, std::size_t colu
 #endif
 
 #if INFOSCALE_HAS_THRUST
+/// A host statistic whose exceptions are recorded (by row) instead of escaping Thrust's loops.
+template <RowStatistic S>
+struct guarded_statistic {
+  using state = typename S::state;
+  using result_type = typename S::result_type;
+  S statistic;
+  first_exception* errors;
+  static state identity() { return S::identity(); }
+  static state combine(const state& a, const state& b) { return S::combine(a, b); }
+  state reduce_block(std::size_t row, std::size_t begin, std::size_t end) const {
+    try {
+      return statistic.reduce_block(row, begin, end);
+    } catch (...) {
+      errors->record(row, std::current_exception());
+      return S::identity();
+    }
+  }
+  result_type finalize(std::size_t row, const state& s) const {
+    try {
+      return statistic.finalize(row, s);
+    } catch (...) {
+      errors->record(row, std::current_exception());
+      return result_type{};
+    }
+  }
+};
+
 template <class S>
 struct block_of_row {
   S statistic;
@@ -163,25 +191,23 @@ void reduce_rows(P, const S& statistic, std::size_t rows, std::size_t columns,
       return;
     }
 #endif
-    const auto n = static_cast<std::ptrdiff_t>(rows);
-#if INFOSCALE_HAS_OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-    for (std::ptrdiff_t row = 0; row < n; ++row) {
-      const auto r = static_cast<std::size_t>(row);
+    for_each_index(par, rows, [&](std::size_t r) {
       out[r] = statistic.finalize(r, detail::fold_row(statistic, r, columns));
-    }
+    });
   }
 #if INFOSCALE_HAS_THRUST
   else if constexpr (std::same_as<P, thrust_host_t>) {
     using state = typename S::state;
+    detail::first_exception errors;
+    const detail::guarded_statistic<S> guarded{statistic, &errors};
 #if INFOSCALE_HAS_OPENMP
-    detail::thrust_reduce_rows<decltype(thrust::omp::par), std::vector<state>>(thrust::omp::par, statistic,
+    detail::thrust_reduce_rows<decltype(thrust::omp::par), std::vector<state>>(thrust::omp::par, guarded,
                                                                                rows, columns, out);
 #else
-    detail::thrust_reduce_rows<decltype(thrust::cpp::par), std::vector<state>>(thrust::cpp::par, statistic,
+    detail::thrust_reduce_rows<decltype(thrust::cpp::par), std::vector<state>>(thrust::cpp::par, guarded,
                                                                                rows, columns, out);
 #endif
+    errors.rethrow_if_any();
   }
 #endif
 #if INFOSCALE_HAS_CUDA

@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
@@ -91,6 +92,9 @@ template <class T, class U>
   const auto ys = detail::dense_copy(y, function, "y");
   detail::check_paired_samples(x, y, function);
   if (options.bins < 1) detail::raise(function, "bins", "must be >= 1");
+  // Cells are stored as 32-bit bin numbers: more bins would wrap around, silently merging cells.
+  if (options.bins > std::numeric_limits<std::uint32_t>::max())
+    detail::raise(function, "bins", "must be < 2^32, got " + std::to_string(options.bins));
   const auto cx = detail::cell_indices(xs, options.bins);
   const auto cy = detail::cell_indices(ys, options.bins);
   std::vector<std::vector<std::uint32_t>> cxy(cx.size());

@@ -40,13 +40,12 @@ struct safetensors_file {
       if (a.name.size() > path.size() && std::string_view(a.name).substr(path.size() + 1) == name) return a;
     }
     std::string known;
-    for (const array& a : tensors) {
-      if (!known.empty()) known += ", ";
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
       if (known.size() > 300) {
-        known += "...";
+        known += ", ... (" + std::to_string(tensors.size() - i) + " more)";
         break;
       }
-      known += a.name.substr(path.size() + 1);
+      known += (known.empty() ? "" : ", ") + tensors[i].name.substr(path.size() + 1);
     }
     infoscale::detail::raise("read_safetensors", path,
                              "has no tensor named '" + std::string(name) + "' (it has: " + known + ")");

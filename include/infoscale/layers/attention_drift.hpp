@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "infoscale/core/error.hpp"
@@ -34,6 +35,12 @@ struct attention_drift_sums {
   std::size_t rows = 0;
 };
 
+/// How far a row of attention weights may sum from 1 before masking: the rounding of a softmax
+/// stored as T (16-bit rows of a few thousand keys drift by up to ~2^-9), and no more, so a row of
+/// scores or a tensor of the wrong layout is refused instead of renormalised into a distribution.
+template <class T>
+inline constexpr double attention_row_tolerance = sizeof(T) <= 2 ? 1e-2 : 1e-4;
+
 namespace detail {
 
 // Row (h, i) of an attention layer, masked and renormalised, into `out` (size keys). Returns false
@@ -44,7 +51,7 @@ bool masked_row(const tensor_view<T, 3>& a, std::size_t head, std::size_t query,
   const std::size_t queries = a.extent(1), keys = a.extent(2);
   const std::size_t offset = keys - queries;
   if (!mask.valid.empty() && mask.valid[query + offset] == 0) return false;
-  double total = 0.0;
+  double total = 0.0, unmasked = 0.0;
   for (std::size_t j = 0; j < keys; ++j) {
     const double v = widen(a(head, query, j));
     if (!std::isfinite(v) || v < 0.0) {
@@ -52,9 +59,17 @@ bool masked_row(const tensor_view<T, 3>& a, std::size_t head, std::size_t query,
           function, "attention",
           "has an invalid probability at head " + std::to_string(head) + ", query " + std::to_string(query));
     }
+    unmasked += v;
     const bool allowed = (!mask.causal || j <= query + offset) && (mask.valid.empty() || mask.valid[j] != 0);
     out[j] = allowed ? v : 0.0;
     total += out[j];
+  }
+  constexpr double tolerance = attention_row_tolerance<std::remove_cv_t<T>>;
+  if (!(std::abs(unmasked - 1.0) <= tolerance)) {
+    raise(function, "attention",
+          "has a row that sums to " + format_number(unmasked) + ", not 1 (tolerance " +
+              format_number(tolerance) + ") at head " + std::to_string(head) + ", query " +
+              std::to_string(query) + ": attention weights are softmax rows over the keys, before any mask");
   }
   if (!(total > 0.0)) {
     raise(function, "attention",
@@ -90,6 +105,13 @@ void check_attention_layers(std::span<const tensor_view<T, 3>> layers, const att
   if (layers[0].extent(1) > layers[0].extent(2)) raise(function, "layers", "have more queries than keys");
   if (!mask.valid.empty() && mask.valid.size() != layers[0].extent(2)) {
     raise(function, "mask.valid", "must have one entry per key");
+  }
+  for (std::size_t j = 0; j < mask.valid.size(); ++j) {
+    if (mask.valid[j] > 1) {
+      raise(function, "mask.valid",
+            "has the value " + std::to_string(mask.valid[j]) + " at key " + std::to_string(j) +
+                "; a mask holds 0 (padding) or 1 (real token) only");
+    }
   }
 }
 

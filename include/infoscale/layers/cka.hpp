@@ -64,10 +64,8 @@ template <class T, class U>
   detail::check_same_tokens(x, y, function, "y");
   Eigen::MatrixXd a = detail::to_matrix(x);
   Eigen::MatrixXd b = detail::to_matrix(y);
-  detail::centre_columns(a);
-  detail::centre_columns(b);
-  detail::check_not_constant(a, function, "x");
-  detail::check_not_constant(b, function, "y");
+  detail::centre_for_similarity(a, function, "x");
+  detail::centre_for_similarity(b, function, "y");
   return detail::cka_ratio(detail::cross_frobenius(a, b), detail::self_frobenius(a),
                            detail::self_frobenius(b));
 }
@@ -87,7 +85,10 @@ template <class T>
   constexpr std::string_view function = "gram_rbf";
   detail::check_activations(x, function, "x");
   check_positive(threshold, function, "threshold");
-  const Eigen::MatrixXd a = detail::to_matrix(x);
+  // The median bandwidth makes the kernel scale-invariant; an exact power-of-two rescaling keeps the
+  // squared distances in range for any scale of x.
+  Eigen::MatrixXd a = detail::to_matrix(x);
+  detail::normalise_scale(a);
   const Eigen::MatrixXd dot = a * a.transpose();
   const Eigen::VectorXd norms = dot.diagonal();
   Eigen::MatrixXd d2 = (-2.0 * dot).rowwise() + norms.transpose();
@@ -169,8 +170,8 @@ template <class T, class U>
   if (x.extent(0) < 4) detail::raise(function, "x", "needs at least 4 tokens for the unbiased HSIC");
   Eigen::MatrixXd a = detail::to_matrix(x);
   Eigen::MatrixXd b = detail::to_matrix(y);
-  detail::centre_columns(a);
-  detail::centre_columns(b);
+  detail::centre_for_similarity(a, function, "x");
+  detail::centre_for_similarity(b, function, "y");
   const double n = static_cast<double>(a.rows());
   const Eigen::VectorXd rows_a = a.rowwise().squaredNorm();
   const Eigen::VectorXd rows_b = b.rowwise().squaredNorm();
@@ -217,8 +218,17 @@ class linear_cka_accumulator {
     Eigen::MatrixXd a = detail::to_matrix(x);
     Eigen::MatrixXd b = detail::to_matrix(y);
     if (count_ == 0) {
+      // One power-of-two scale per side, fixed by the first batch, keeps the sums of fourth powers
+      // in range for any overall scale of the data (CKA does not depend on it).
+      scale_x_ = detail::power_of_two_scale(a);
+      scale_y_ = detail::power_of_two_scale(b);
+      a *= scale_x_;
+      b *= scale_y_;
       shift_x_ = a.colwise().mean();
       shift_y_ = b.colwise().mean();
+    } else {
+      a *= scale_x_;
+      b *= scale_y_;
     }
     a.rowwise() -= shift_x_;
     b.rowwise() -= shift_y_;
@@ -253,6 +263,7 @@ class linear_cka_accumulator {
   Eigen::MatrixXd xx_, yy_, xy_;
   Eigen::VectorXd sx_, sy_;
   Eigen::RowVectorXd shift_x_, shift_y_;
+  double scale_x_ = 1.0, scale_y_ = 1.0;
 };
 
 namespace detail {
@@ -282,8 +293,7 @@ template <class T>
   std::vector<double> self(layers);
   for (std::size_t l = 0; l < layers; ++l) {
     centred[l] = detail::to_matrix(stack[l]);
-    detail::centre_columns(centred[l]);
-    detail::check_not_constant(centred[l], function, "stack");
+    detail::centre_for_similarity(centred[l], function, "stack");
     self[l] = detail::self_frobenius(centred[l]);
   }
   Eigen::MatrixXd result = Eigen::MatrixXd::Identity(detail::idx_of(layers), detail::idx_of(layers));
@@ -304,13 +314,11 @@ template <class T>
   detail::check_stack(stack, function, "stack", 2);
   std::vector<double> s1(stack.extent(0) - 1);
   Eigen::MatrixXd previous = detail::to_matrix(stack[0]);
-  detail::centre_columns(previous);
-  detail::check_not_constant(previous, function, "stack");
+  detail::centre_for_similarity(previous, function, "stack");
   double previous_self = detail::self_frobenius(previous);
   for (std::size_t l = 1; l < stack.extent(0); ++l) {
     Eigen::MatrixXd current = detail::to_matrix(stack[l]);
-    detail::centre_columns(current);
-    detail::check_not_constant(current, function, "stack");
+    detail::centre_for_similarity(current, function, "stack");
     const double current_self = detail::self_frobenius(current);
     s1[l - 1] =
         1.0 / detail::cka_ratio(detail::cross_frobenius(previous, current), previous_self, current_self);

@@ -73,8 +73,7 @@ class cka_evidence {
                         std::to_string(tokens_) + " (every layer must see the same tokens)");
     }
     Eigen::MatrixXd x = detail::to_matrix(layer);
-    detail::centre_columns(x);
-    detail::check_not_constant(x, function, "layer");
+    detail::centre_for_similarity(x, function, "layer");
     state current;
     const auto n = detail::idx_of(tokens_);
     current.gram = Eigen::MatrixXd::Zero(n, n);

@@ -112,6 +112,7 @@ inline peak prominence_of(std::span<const double> x, std::size_t index, open_sid
   constexpr std::string_view function = "find_peaks";
   detail::check_curve(x, function);
   if (std::isnan(options.min_prominence)) detail::raise(function, "min_prominence", "is NaN");
+  if (std::isnan(options.max_prominence)) detail::raise(function, "max_prominence", "is NaN");
   std::vector<peak> candidates;
   for (const std::size_t i : detail::local_maxima(x)) candidates.push_back(detail::prominence_of(x, i));
   if (options.include_edges && x.size() >= 2) {

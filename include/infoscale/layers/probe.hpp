@@ -131,6 +131,27 @@ inline double logistic_objective(const Eigen::MatrixXd& x, const Eigen::MatrixXd
   return loss;
 }
 
+/// Every option, before any work: NaN fails every comparison, so each test is written to fail on it.
+/// The MLP's weights are bounded relative to the input (hidden x (features + classes) doubles no
+/// larger than 2^31), so a typo in `hidden` is a clear error rather than std::bad_alloc.
+inline void check_probe_options(const probe_options& options, std::size_t tokens, std::size_t features,
+                                int classes, std::string_view function) {
+  if (options.folds < 2 || options.folds > tokens)
+    raise(function, "options.folds", "must lie in [2, tokens]");
+  check_non_negative(options.l2, function, "options.l2");
+  check_positive(options.learning_rate, function, "options.learning_rate");
+  if (options.iterations == 0) raise(function, "options.iterations", "must be >= 1");
+  if (options.kind == probe_kind::mlp) {
+    if (options.hidden == 0) raise(function, "options.hidden", "must be > 0");
+    const std::size_t width = features + static_cast<std::size_t>(classes > 0 ? classes : 0) + 1;
+    if (options.hidden > (std::size_t{1} << 31) / width) {
+      raise(function, "options.hidden",
+            "is " + std::to_string(options.hidden) + ": the MLP would need " +
+                std::to_string(options.hidden) + " x " + std::to_string(width) + " weights, more than 2^31");
+    }
+  }
+}
+
 /// Multinomial logistic regression by Nesterov's accelerated gradient with the step 1 / L,
 /// L = lambda_max([X 1]^T [X 1]) / (2 n) + l2 bounding the Hessian (softmax curvature <= 1/2).
 inline linear_model fit_logistic(const Eigen::MatrixXd& x, std::span<const int> labels, int classes,
@@ -253,11 +274,7 @@ template <class T>
   constexpr std::string_view function = "cross_validated_predictions";
   detail::check_activations(features, function, "features");
   detail::check_labels(labels, features.extent(0), classes, function);
-  if (options.folds < 2 || options.folds > features.extent(0)) {
-    detail::raise(function, "options.folds", "must lie in [2, tokens]");
-  }
-  if (options.kind == probe_kind::mlp && options.hidden == 0)
-    detail::raise(function, "options.hidden", "must be > 0");
+  detail::check_probe_options(options, features.extent(0), features.extent(1), classes, function);
   const Eigen::MatrixXd x = detail::to_matrix(features);
   const auto fold = fold_assignment(x.rows(), options.folds, options.seed);
   std::vector<int> predicted(labels.size(), 0);

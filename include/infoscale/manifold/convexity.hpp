@@ -64,7 +64,7 @@ template <BoltzmannManifold M, class F>
   constexpr std::string_view function = "check_convexity";
   check_positive(options.step, function, "options.step");
   check_positive(options.scale, function, "options.scale");
-  if (!(options.tolerance >= 0.0)) detail::raise(function, "options.tolerance", "must be >= 0");
+  check_non_negative(options.tolerance, function, "options.tolerance");  // +inf would hide every violation
   if (options.segments + options.hessian_points == 0) detail::raise(function, "options", "asks for no test");
   const random_stream rng(options.seed, options.stream);
   std::uint64_t counter = 0;

@@ -53,6 +53,41 @@ inline void check_not_constant(const Eigen::MatrixXd& centred, std::string_view 
   }
 }
 
+/// The power of two that brings the largest |entry| of m into [0.5, 1) (1 for a zero matrix).
+inline double power_of_two_scale(const Eigen::MatrixXd& m) {
+  const double largest = m.size() == 0 ? 0.0 : m.cwiseAbs().maxCoeff();
+  if (!(largest > 0.0) || !std::isfinite(largest)) return 1.0;
+  int exponent = 0;
+  (void)std::frexp(largest, &exponent);
+  const double scale = std::ldexp(1.0, -exponent);
+  return scale > 0.0 && std::isfinite(scale) ? scale : 1.0;
+}
+
+/// Multiplies m by the power of two that brings its largest |entry| into [0.5, 1); 0 stays 0.
+/// Exact (only the exponents change), so scale-invariant quantities are unchanged bit for bit.
+inline void normalise_scale(Eigen::MatrixXd& m) {
+  if (m.size() == 0) return;
+  const double largest = m.cwiseAbs().maxCoeff();
+  if (!(largest > 0.0) || !std::isfinite(largest)) return;
+  int exponent = 0;
+  (void)std::frexp(largest, &exponent);
+  // Two steps: 2^-exponent alone may not be representable for subnormal inputs.
+  const int half = exponent / 2;
+  m *= std::ldexp(1.0, -half);
+  m *= std::ldexp(1.0, half - exponent);
+}
+
+/// Column-centres activations for a scale-invariant similarity (CKA): scaled to unit size before
+/// and after centring, so the fourth powers in the Grams and cross-products neither overflow
+/// (X * 1e154 used to give NaN, X * 1e75 zero) nor underflow (X * 1e-90 gave inf). Raises for a
+/// constant representation.
+inline void centre_for_similarity(Eigen::MatrixXd& m, std::string_view function, std::string_view name) {
+  normalise_scale(m);
+  centre_columns(m);
+  check_not_constant(m, function, name);
+  normalise_scale(m);
+}
+
 template <class T, class U>
 void check_same_tokens(const matrix_view<T>& x, const matrix_view<U>& y, std::string_view function,
                        std::string_view name_y) {
