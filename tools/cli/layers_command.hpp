@@ -119,6 +119,7 @@ inline int run_layers(const layers_args& args) {
     throw;
   }
   bar.reset();
+  io::check_mapped_reads();  // nothing computed from a file truncated under us is reported
   if (!args.plot.empty()) plot_layers(args.plot, r);
   if (args.json)
     std::printf("%s\n", format_json(r).c_str());

@@ -5,6 +5,9 @@
   bootstrap CIs); ``stream=True`` reduces layers as they are produced instead of holding them.
 - :func:`collect_layers` returns the hidden states and attentions themselves, laid out as the
   program's dump (:class:`LayerDump`, which can also be saved for the program).
+- :func:`run_intervention` is the multi-scale paper's Experiment 2: seeded noise in one scale's
+  blocks during ``generate``, behaviour (Self-BLEU, length variance, TTR, coherence), paired
+  t-tests and brittleness (:class:`NoiseInjection` is the hook itself).
 - :func:`next_token_thermodynamics` gives a causal LM's per-position entropy, free energy and heat
   capacity through infoscale's thermo functions, reading the logits in place.
 
@@ -13,8 +16,9 @@ works offline with ``HF_HUB_OFFLINE=1``). Attention maps need ``attn_implementat
 """
 
 from .collector import LayerDump, collect_layers, layer_report
+from .interventions import InterventionResult, NoiseInjection, run_intervention
 from .modules import Taps, find_taps
 from .thermo import TextThermodynamics, next_token_thermodynamics
 
-__all__ = ["LayerDump", "TextThermodynamics", "Taps", "collect_layers", "find_taps", "layer_report",
-           "next_token_thermodynamics"]
+__all__ = ["InterventionResult", "LayerDump", "NoiseInjection", "TextThermodynamics", "Taps", "collect_layers",
+           "find_taps", "layer_report", "next_token_thermodynamics", "run_intervention"]

@@ -1,0 +1,323 @@
+"""Experiment 2 of the multi-scale paper (MS §4.2): noise in one scale's layers while the model
+generates, and what it does to behaviour.
+
+Noise (MS eq. (7)): h' = h + eps, eps ~ N(0, (sigma * std)^2 I), added in place to the output of
+every decoder block of the chosen layers, at every position the block processes (the prompt's
+prefill and each generated token; with the KV cache on, later tokens see the perturbed keys and
+values, as they would see a perturbed layer). The draws come from the library's counter-based
+Philox streams (``infoscale.layers.add_gaussian_noise``): element i of the block output of sample
+b at forward call t of layer l is draw i of stream ``((b * 4096 + l) << 20) + t`` under the run's
+seed, so reruns, batch sizes and thread counts give the same noise.
+
+``std`` is the activation standard deviation the paper scales by. Two readings, named:
+
+- ``"baseline"`` (default): per layer, measured once on the unperturbed run over the same prompts
+  (the population std of every element the block produced), so every perturbed forward pass gets
+  noise of one fixed size per layer: sigma is then a fraction of that layer's typical activation.
+- ``"pass"``: the std of the block output of that sample in that forward call (a one-token step
+  has few elements, so the scale fluctuates from step to step).
+
+Behaviour per prompt (k samples each): Self-BLEU of the k samples against each other (sacrebleu,
+higher = less diverse), variance of sentence lengths in words, type-token ratio, and, given a
+sentence embedder (e.g. all-MiniLM-L6-v2 as SBERT), coherence as the mean cosine similarity of
+consecutive sentences of a sample. Conditions are paired by prompt and sampling seed, and compared
+with paired t-tests over prompts; brittleness gamma = (perturbed - baseline) / sigma (MS §3.3.2).
+Grammaticality is not measured: no offline grammar checker is installable here (LanguageTool needs
+a server and a download).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+import torch
+
+from .. import _core
+from .modules import find_taps
+
+_L = _core.layers
+Error = _core.Error
+
+METRICS = ("self_bleu", "length_variance", "type_token_ratio", "coherence")
+SCALES = ("L", "I", "G")
+
+
+def _raise(argument: str, problem: str) -> None:
+    raise Error(f"infoscale::noise_injection: argument '{argument}' {problem}")
+
+
+def _block_output(output: Any) -> torch.Tensor:
+    return output[0] if isinstance(output, tuple) else output
+
+
+class NoiseInjection:
+    """Forward hooks that add seeded noise to the outputs of chosen decoder blocks.
+
+    Parameters
+    ----------
+    blocks : sequence of torch.nn.Module
+        Every decoder block of the model in order (``infoscale.hf.find_taps(model).blocks``).
+    layers : sequence of int
+        Block indices (0-based: block l outputs hidden state l + 1) to perturb.
+    sigma : float
+        Noise scale relative to the activation std (the paper's 0.1); 0 adds exact zeros.
+    seed : int
+    scale : {'baseline', 'pass'}
+        Which activation std sigma multiplies (see the module notes).
+    baseline_std : sequence of float, optional
+        Per perturbed layer, the std measured on the unperturbed run; needed for 'baseline'.
+    """
+
+    def __init__(self, blocks: Sequence[torch.nn.Module], layers: Sequence[int], sigma: float, seed: int = 0,
+                 scale: str = "baseline", baseline_std: Optional[Sequence[float]] = None) -> None:
+        if not math.isfinite(sigma) or sigma < 0:
+            _raise("sigma", f"must be finite and >= 0, got {sigma}")
+        if not layers:
+            _raise("layers", "is empty: a scale with no layers")
+        for l in layers:
+            if not 0 <= int(l) < len(blocks):
+                _raise("layers", f"has layer {l}, outside 0..{len(blocks) - 1}")
+        if scale not in ("baseline", "pass"):
+            _raise("scale", f"must be 'baseline' or 'pass', got {scale!r}")
+        if scale == "baseline":
+            if baseline_std is None or len(baseline_std) != len(layers):
+                _raise("baseline_std", "must give one std per perturbed layer for scale='baseline'")
+            if not all(math.isfinite(s) and s > 0 for s in baseline_std):
+                _raise("baseline_std", "must be finite and > 0")
+        self.blocks, self.layers = list(blocks), [int(l) for l in layers]
+        self.sigma, self.seed, self.scale = float(sigma), int(seed), scale
+        self.baseline_std = None if baseline_std is None else [float(s) for s in baseline_std]
+        self.sample_ids: Optional[Sequence[int]] = None
+        self._calls = {l: 0 for l in self.layers}
+        self._handles: list = []
+        self.noise_std: dict = {l: [] for l in self.layers}  #: per layer, the noise std of each call
+
+    def __enter__(self) -> "NoiseInjection":
+        for k, l in enumerate(self.layers):
+            self._handles.append(self.blocks[l].register_forward_hook(self._hook(k, l)))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+
+    def _hook(self, k: int, l: int) -> Callable:
+        def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
+            h = _block_output(output)
+            t = self._calls[l]
+            self._calls[l] += 1
+            if h.device.type != "cpu":
+                _raise("blocks", "produced a tensor on a device this injection cannot write (CPU only)")
+            ids = self.sample_ids if self.sample_ids is not None else range(h.shape[0])
+            for b, sample in enumerate(ids):
+                view = h[b]  # [positions, width], written in place
+                sigma = self.sigma
+                if self.scale == "baseline" and sigma > 0:
+                    own = float(view.double().std(unbiased=False))
+                    sigma = self.sigma * self.baseline_std[k] / own if own > 0 else 0.0
+                stream = ((int(sample) * 4096 + l) << 20) + t
+                used = _L.add_gaussian_noise(view, sigma, self.seed, stream)
+                self.noise_std[l].append(used)
+        return hook
+
+
+def _measure_std(model: torch.nn.Module, blocks: Sequence[torch.nn.Module], layers: Sequence[int],
+                 batches: Sequence[dict]) -> list:
+    """Population std of every element each block outputs, over the prompts (unperturbed)."""
+    sums = {l: [0.0, 0.0, 0] for l in layers}
+
+    def hook_for(l: int) -> Callable:
+        def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
+            h = _block_output(output).double()
+            s = sums[l]
+            s[0] += float(h.sum())
+            s[1] += float((h * h).sum())
+            s[2] += h.numel()
+        return hook
+
+    handles = [blocks[l].register_forward_hook(hook_for(l)) for l in layers]
+    try:
+        with torch.no_grad():
+            for batch in batches:
+                model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    finally:
+        for h in handles:
+            h.remove()
+    out = []
+    for l in layers:
+        total, squares, n = sums[l]
+        mean = total / n
+        out.append(math.sqrt(max(squares / n - mean * mean, 0.0)))
+    return out
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def sentences(text: str) -> list:
+    """Sentences of a generated text: split after . ! ? followed by white space."""
+    return [s for s in (p.strip() for p in _SENTENCE.split(text)) if s]
+
+
+def behaviour(samples: Sequence[str], embed: Optional[Callable[[list], np.ndarray]] = None) -> dict:
+    """The metrics of one prompt's k samples (see the module notes); coherence is NaN without an
+    embedder or with no sample of two sentences."""
+    words = [" ".join(s.split()) for s in samples]
+    out = {"self_bleu": _L.self_bleu(words) if len(words) >= 2 else math.nan,
+           "length_variance": _L.length_variance([s for w in words for s in sentences(w)] or [""]),
+           "type_token_ratio": _L.type_token_ratio(words) if any(w for w in words) else math.nan,
+           "coherence": math.nan}
+    if embed is not None:
+        values = []
+        for w in words:
+            sents = sentences(w)
+            if len(sents) >= 2:
+                e = np.asarray(embed(sents), dtype=np.float64)
+                values += [_L.coherence(e[i:i + 2]) for i in range(len(sents) - 1)]  # consecutive pairs
+        out["coherence"] = float(np.mean(values)) if values else math.nan
+    return out
+
+
+@dataclass
+class InterventionResult:
+    """Per condition ('baseline', 'L', 'I', 'G') the generations and per-prompt metrics; per scale
+    the percentage change, paired t-test and brittleness of each metric."""
+    sigma: float
+    scale: str
+    layers: dict
+    generations: dict
+    metrics: dict
+    comparisons: dict = field(default_factory=dict)
+    baseline_std: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    def table(self) -> str:
+        """The paper's Table 2 layout: metric rows, a column per scale (% change, p, gamma)."""
+        scales = [s for s in SCALES if s in self.comparisons]
+        lines = ["| metric | " + " | ".join(f"{s}: change, p, gamma" for s in scales) + " |",
+                 "|---|" + "---|" * len(scales)]
+        for m in METRICS:
+            cells = []
+            for s in scales:
+                c = self.comparisons[s].get(m)
+                if c is None:
+                    cells.append("-")
+                else:
+                    star = "*" if c["p_value"] < 0.05 else ""
+                    cells.append(f"{c['percent_change']:+.1f}% (p={c['p_value']:.3g}{star}, "
+                                 f"gamma={c['brittleness']:+.3g})")
+            lines.append(f"| {m} | " + " | ".join(cells) + " |")
+        return "\n".join(lines) + "\n"
+
+
+def _batches(tokenizer: Any, prompts: Sequence[str], batch_size: int) -> list:
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"  # decoders generate after the prompt's last real token
+    try:
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        return [dict(tokenizer(list(prompts[i:i + batch_size]), return_tensors="pt", padding=True))
+                for i in range(0, len(prompts), batch_size)]
+    finally:
+        tokenizer.padding_side = side
+
+
+def generate(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str], *, samples_per_prompt: int = 4,
+             max_new_tokens: int = 48, seed: int = 0, batch_size: int = 8, do_sample: bool = True,
+             injection: Optional[NoiseInjection] = None, **generate_kwargs: Any) -> list:
+    """Continuations of every prompt, samples_per_prompt each: list (per prompt) of lists of str.
+    Sampling is seeded per (prompt batch, sample), so two conditions draw the same random numbers."""
+    batches = _batches(tokenizer, prompts, batch_size)
+    out: list = [[] for _ in prompts]
+    model.eval()
+    for j in range(samples_per_prompt):
+        start = 0
+        for bi, batch in enumerate(batches):
+            n = batch["input_ids"].shape[0]
+            if injection is not None:
+                injection.sample_ids = [(start + i) * samples_per_prompt + j for i in range(n)]
+                injection._calls = {l: 0 for l in injection.layers}
+            torch.manual_seed(seed * 1_000_003 + bi * 1009 + j)
+            with torch.no_grad():
+                ids = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=do_sample,
+                                     pad_token_id=tokenizer.pad_token_id, **generate_kwargs)
+            texts = tokenizer.batch_decode(ids[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
+            for i, t in enumerate(texts):
+                out[start + i].append(t)
+            start += n
+    return out
+
+
+def run_intervention(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str], scales: dict, *,
+                     sigma: float = 0.1, scale: str = "baseline", samples_per_prompt: int = 4,
+                     max_new_tokens: int = 48, seed: int = 0, batch_size: int = 8,
+                     embed: Optional[Callable[[list], np.ndarray]] = None, blocks: Any = None,
+                     **generate_kwargs: Any) -> InterventionResult:
+    """Experiment 2: a baseline run and one perturbed run per scale, paired by prompt and seed.
+
+    Parameters
+    ----------
+    scales : dict
+        Scale name ('L', 'I', 'G') -> block indices of that scale (from Experiment 1's boundaries:
+        with boundaries after layers a and b of L, L = 0..a-1, I = a..b-1, G = b..L-1).
+    sigma, scale
+        Noise relative to the activation std, and which std ('baseline' or 'pass').
+    embed : callable, optional
+        Sentences -> embeddings (e.g. ``infoscale.models.sentence_embedder()``) for coherence.
+    """
+    if len(prompts) < 2:
+        _raise("prompts", "needs at least 2 prompts for a paired t-test")
+    if not scales:
+        _raise("scales", "is empty")
+    base = getattr(model, "base_model", model)
+    taps = find_taps(base, blocks)
+    context = getattr(getattr(model, "config", None), "max_position_embeddings", None) or \
+        getattr(getattr(model, "config", None), "n_positions", None)
+    batches = _batches(tokenizer, prompts, batch_size)
+    if context is not None:
+        longest = max(int(b["input_ids"].shape[1]) for b in batches)
+        if longest + max_new_tokens > context:
+            _raise("prompts", f"need {longest} + {max_new_tokens} positions but the model's context is {context}")
+    kw = dict(samples_per_prompt=samples_per_prompt, max_new_tokens=max_new_tokens, seed=seed,
+              batch_size=batch_size, **generate_kwargs)
+    generations = {"baseline": generate(model, tokenizer, prompts, **kw)}
+    result = InterventionResult(sigma=sigma, scale=scale, layers={k: list(v) for k, v in scales.items()},
+                                generations=generations, metrics={})
+    for name, layers in scales.items():
+        std = _measure_std(model, taps.blocks, layers, batches) if scale == "baseline" else None
+        if std is not None:
+            result.baseline_std[name] = std
+        injection = NoiseInjection(taps.blocks, layers, sigma, seed=seed + 1, scale=scale, baseline_std=std)
+        with injection:
+            generations[name] = generate(model, tokenizer, prompts, injection=injection, **kw)
+    for condition, per_prompt in generations.items():
+        result.metrics[condition] = [behaviour(s, embed) for s in per_prompt]
+    for name in scales:
+        result.comparisons[name] = {}
+        for m in METRICS:
+            a = np.array([p[m] for p in result.metrics["baseline"]])
+            b = np.array([p[m] for p in result.metrics[name]])
+            keep = np.isfinite(a) & np.isfinite(b)
+            if keep.sum() < 2 or sigma == 0:
+                continue
+            mean_a, mean_b = float(a[keep].mean()), float(b[keep].mean())
+            if np.array_equal(a[keep], b[keep]):
+                test = None
+            else:
+                test = _L.paired_t_test(b[keep].tolist(), a[keep].tolist())
+            result.comparisons[name][m] = {
+                "baseline": mean_a, "perturbed": mean_b,
+                "percent_change": 100.0 * (mean_b - mean_a) / abs(mean_a) if mean_a != 0 else math.nan,
+                "t": math.nan if test is None else test.statistic,
+                "p_value": 1.0 if test is None else test.p_value,
+                "prompts": int(keep.sum()),
+                "brittleness": _L.brittleness(mean_a, mean_b, sigma)}
+    if embed is None:
+        result.notes.append("no sentence embedder given: coherence not measured")
+    result.notes.append("grammaticality not measured: no offline grammar checker is installable here")
+    return result
