@@ -19,11 +19,18 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from . import _core
+from . import _core, _guards
+from . import layers as _L  # the guarded functions (torch negative/conjugate views resolved)
 from .report import LayerReport, dtype_name
 
-_L = _core.layers
 Error = _core.Error
+
+
+def _plain(value: Any) -> Any:
+    """A torch view with the negative or conjugate bit resolved (DLPack would drop the bit)."""
+    if _guards._is_tensor(value) and (value.is_neg() or value.is_conj()):
+        return _guards._resolve(value)
+    return value
 
 DEFAULT_WEIGHTS = (1.0, 0.8, 0.6)
 
@@ -114,13 +121,13 @@ class LayerAnalysis:
     def add_hidden_layer(self, layer: Any) -> None:
         """Adds hidden state ``hidden_layers`` (0 = embeddings): shape (tokens, features), rows in
         sequence order; read in place, widened to float64 only inside the library."""
-        self._core.add_hidden_layer(layer, self.policy)
+        self._core.add_hidden_layer(_plain(layer), self.policy)
 
     def add_attention_sequence(self, sequence: int, layers: Any, valid: Any = None) -> None:
         """Attention drift sums of one sequence from its whole stack ``layers`` [L, heads, T, T]
         (attention of layers 1..L; ``valid`` marks real positions, default all)."""
         v = None if valid is None else np.ascontiguousarray(np.asarray(valid).astype(np.int64, copy=False))
-        self._core.add_attention_sequence(int(sequence), layers, v)
+        self._core.add_attention_sequence(int(sequence), _plain(layers), v)
 
     def add_attention_layer(self, layer: int, attention: Any, mask: Any, sequences: Sequence[int]) -> None:
         """Attention of model layer ``layer + 1`` (index ``layer`` from 0) for one batch.
@@ -131,6 +138,7 @@ class LayerAnalysis:
         added at once, so at most two layers of one batch's attention are ever referenced.
         """
         sequences = tuple(int(s) for s in sequences)
+        attention = _plain(attention)
         mask = np.ascontiguousarray(np.asarray(mask).astype(np.int64, copy=False))
         if layer > 0:
             if self._previous is None or self._previous[0] != layer - 1 or self._previous[1] != sequences:
@@ -194,7 +202,7 @@ def analyse_layers(hidden_states: Any, *, sequence_offsets: Any = None, attentio
     def ints(a: Any, ndim: int) -> Any:
         return None if a is None else np.ascontiguousarray(np.asarray(a).astype(np.int64).reshape((-1,) if ndim == 1
                                                                                                   else np.shape(a)))
-    return _L.analyse_layer_stack(hidden_states, ints(sequence_offsets, 1), attentions, ints(attention_mask, 2),
+    return _L.analyse_layer_stack(hidden_states, ints(sequence_offsets, 1), _plain(attentions), ints(attention_mask, 2),
                                   label_sets(labels), source=source, policy=policy,
                                   **_options(resamples, seed, weights, normalization, min_prominence, edges, probe,
                                              causal, folds))
