@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "infoscale/exec/detail/logits_rows.hpp"
 #include "infoscale/info/detail/pairwise_rows.hpp"
-#include "infoscale/thermo/detail/logits_rows.hpp"
 
 namespace infoscale {
 namespace detail {

@@ -12,7 +12,7 @@
 #include <span>
 #include <vector>
 
-#include "infoscale/thermo/detail/logits_rows.hpp"
+#include "infoscale/exec/detail/logits_rows.hpp"
 
 namespace infoscale {
 

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "infoscale/core/check.hpp"
+#include "infoscale/core/softmax_moments.hpp"
 #include "infoscale/lm/entropy_function.hpp"
 #include "infoscale/thermo/ensemble.hpp"
-#include "infoscale/thermo/softmax_moments.hpp"
 
 namespace infoscale {
 

@@ -1,11 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <infoscale/hvib/fisher_sensitivity.hpp>
+#include <infoscale/layers/fisher.hpp>
 #include <vector>
 
 #include "../../support/approx.hpp"
-#include "hvib_test_models.hpp"
+#include "../hvib/hvib_test_models.hpp"
 
 using namespace infoscale;
 using test::matrix_source;
@@ -32,7 +32,7 @@ TEST_CASE("hvib: Fisher trace by its definition (30) equals tr(Jac^T (diag p - p
     const Eigen::VectorXd p = readout.probabilities(a);
     const Eigen::MatrixXd jac = readout.jacobian(a);
     const Eigen::MatrixXd s = Eigen::MatrixXd(p.asDiagonal()) - p * p.transpose();
-    INFOSCALE_CHECK_CLOSE(readout.fisher_trace(a), (jac.transpose() * s * jac).trace(), 1e-12, 0);
+    INFOSCALE_CHECK_CLOSE(readout.model_fisher_trace(a), (jac.transpose() * s * jac).trace(), 1e-12, 0);
   }
 }
 
@@ -49,12 +49,12 @@ TEST_CASE(
                             1e-5, 1e-7);
       expected_h += p(Eigen::Index(y)) * readout.hessian_trace(a, y);
     }
-    INFOSCALE_CHECK_CLOSE(expected_h, readout.fisher_trace(a), 1e-12, 1e-14);
+    INFOSCALE_CHECK_CLOSE(expected_h, readout.model_fisher_trace(a), 1e-12, 1e-14);
   }
   const auto [linear, hl] = make_setup(43, false);
   for (std::size_t y = 0; y < 5; ++y) {
     const Eigen::VectorXd a = hl.row(0).transpose();
-    INFOSCALE_CHECK_CLOSE(linear.hessian_trace(a, y), linear.fisher_trace(a), 1e-12, 0);
+    INFOSCALE_CHECK_CLOSE(linear.hessian_trace(a, y), linear.model_fisher_trace(a), 1e-12, 0);
   }
 }
 
@@ -80,11 +80,12 @@ TEST_CASE(
       }
   }
   const auto predicted = fisher_sensitivity(readout, h, real);
-  MESSAGE("real labels: 1/2 tr F = " << predicted.fisher_slope << ", 1/2 tr H = " << predicted.hessian_slope);
+  MESSAGE("real labels: 1/2 tr F = " << predicted.model_fisher_slope
+                                     << ", 1/2 tr H = " << predicted.hessian_slope);
   // On mislabelled data the Hessian's second term dominates: tr H < 0 < tr F, so small noise
   // LOWERS the loss on average, while (30) read literally predicts an increase.
   CHECK(predicted.hessian_slope < 0.0);
-  CHECK(predicted.fisher_slope > 0.0);
+  CHECK(predicted.model_fisher_slope > 0.0);
   double previous_error = INFINITY;
   for (double sigma : {0.3, 0.1, 0.03, 0.01}) {
     const auto measured = measured_noise_response(readout, h, real, sigma, 1000, random_stream(46, 0));
@@ -92,11 +93,11 @@ TEST_CASE(
     const double ratio = measured.loss_increase / (scale * predicted.hessian_slope);
     MESSAGE("sigma " << sigma << ": measured dJ / sigma^2 = " << measured.loss_increase / scale << " +- "
                      << measured.standard_error / scale << "; 1/2 tr H = " << predicted.hessian_slope
-                     << ", 1/2 tr F = " << predicted.fisher_slope);
+                     << ", 1/2 tr F = " << predicted.model_fisher_slope);
     if (sigma <= 0.03) {
       INFOSCALE_CHECK_CLOSE(measured.loss_increase / scale, predicted.hessian_slope, 0.0,
                             4 * measured.standard_error / scale);
-      CHECK(std::abs(measured.loss_increase / scale - predicted.fisher_slope) >
+      CHECK(std::abs(measured.loss_increase / scale - predicted.model_fisher_slope) >
             10 * measured.standard_error / scale);
     }
     CHECK(std::abs(ratio - 1.0) <= previous_error + 0.02);  // the O(sigma^2) remainder shrinks
@@ -109,8 +110,8 @@ TEST_CASE(
   INFOSCALE_CHECK_CLOSE(slope, predicted.hessian_slope, 0.0, 4 * b.standard_error / (0.01 * 0.01));
   // Labels drawn from the model: tr H averages to tr F (eq. (30) in expectation).
   const auto own = fisher_sensitivity(readout, h, model);
-  MESSAGE("model labels: 1/2 tr F = " << own.fisher_slope << ", 1/2 tr H = " << own.hessian_slope);
-  INFOSCALE_CHECK_CLOSE(own.hessian_slope, own.fisher_slope, 0.15, 0);
+  MESSAGE("model labels: 1/2 tr F = " << own.model_fisher_slope << ", 1/2 tr H = " << own.hessian_slope);
+  INFOSCALE_CHECK_CLOSE(own.hessian_slope, own.model_fisher_slope, 0.15, 0);
 }
 
 TEST_CASE("hvib: Fisher sensitivity rejects mismatched shapes, labels and sigma") {
