@@ -88,6 +88,7 @@ inline Eigen::VectorXd channel_divergences(const Eigen::MatrixXd& channel, const
     const Eigen::VectorXd shifted = log_r + d;
     out.lower_bound = log_sum_exp(std::span<const double>(shifted.data(), static_cast<std::size_t>(n)));
     out.upper_bound = d.maxCoeff();
+    out.lower_bound = std::min(out.lower_bound, out.upper_bound);  // I_L <= I_U up to rounding
     out.iterations = it;
     if (out.upper_bound - out.lower_bound < options.tolerance) {
       out.converged = true;
