@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <infoscale/layers/fisher.hpp>
 #include <vector>
@@ -25,7 +26,8 @@ setup make_setup(std::uint64_t seed, bool hidden, Eigen::Index rows = 40) {
 }
 }  // namespace
 
-TEST_CASE("hvib: Fisher trace by its definition (30) equals tr(Jac^T (diag p - p p^T) Jac)") {
+TEST_CASE(
+    "layers: model Fisher trace by its definition, MS eq. (30), equals tr(Jac^T (diag p - p p^T) Jac)") {
   const auto [readout, h] = make_setup(41, true);
   for (Eigen::Index i = 0; i < 5; ++i) {
     const Eigen::VectorXd a = h.row(i).transpose();
@@ -126,4 +128,58 @@ TEST_CASE("hvib: Fisher sensitivity rejects mismatched shapes, labels and sigma"
   CHECK_THROWS_WITH_AS(softmax_readout(Eigen::MatrixXd::Ones(3, 2), Eigen::VectorXd::Zero(3),
                                        Eigen::MatrixXd::Ones(4, 2), Eigen::VectorXd::Zero(4)),
                        doctest::Contains("'w2'"), error);
+}
+
+TEST_CASE(
+    "layers: one Fisher API: gradient-based model and empirical traces equal the readout's closed forms") {
+  // Per-sample scores of the readout fed to the gradient functions: empirical_fisher_trace of the
+  // scores at the observed labels is the readout's empirical Fisher; model_fisher_trace of every
+  // class's score weighted by p is its model Fisher (MS eq. (30)).
+  const auto [readout, h] = make_setup(44, true, 12);
+  const Eigen::Index n = h.rows(), d = h.cols(), classes = readout.classes();
+  std::vector<double> observed(static_cast<std::size_t>(n * d)),
+      every(static_cast<std::size_t>(n * classes * d));
+  std::vector<double> probabilities(static_cast<std::size_t>(n * classes));
+  std::vector<std::size_t> labels(static_cast<std::size_t>(n));
+  double model = 0.0, empirical = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::VectorXd a = h.row(i).transpose();
+    const Eigen::VectorXd p = readout.probabilities(a);
+    const auto y = static_cast<std::size_t>(i % classes);
+    labels[static_cast<std::size_t>(i)] = y;
+    const Eigen::VectorXd g = readout.score(a, y);
+    std::copy(g.data(), g.data() + d, observed.begin() + i * d);
+    for (Eigen::Index c = 0; c < classes; ++c) {
+      const Eigen::VectorXd gc = readout.score(a, static_cast<std::size_t>(c));
+      std::copy(gc.data(), gc.data() + d, every.begin() + (i * classes + c) * d);
+      probabilities[static_cast<std::size_t>(i * classes + c)] = p(c);
+    }
+    model += readout.model_fisher_trace(a);
+    empirical += readout.empirical_fisher_trace(a, y);
+  }
+  const auto un = static_cast<std::size_t>(n), uc = static_cast<std::size_t>(classes),
+             ud = static_cast<std::size_t>(d);
+  const double from_gradients =
+      model_fisher_trace(make_view(every.data(), std::array<std::size_t, 3>{un, uc, ud}),
+                         make_view(probabilities.data(), std::array<std::size_t, 2>{un, uc}));
+  INFOSCALE_CHECK_CLOSE(from_gradients, model / static_cast<double>(n), 1e-13, 0.0);
+  INFOSCALE_CHECK_CLOSE(
+      empirical_fisher_trace(make_view(observed.data(), std::array<std::size_t, 2>{un, ud})),
+      empirical / static_cast<double>(n), 1e-13, 0.0);
+  const auto slopes = fisher_sensitivity(readout, h, labels);
+  INFOSCALE_CHECK_CLOSE(slopes.model_fisher_slope, 0.5 * model / static_cast<double>(n), 1e-13, 0.0);
+  INFOSCALE_CHECK_CLOSE(slopes.empirical_fisher_slope, 0.5 * empirical / static_cast<double>(n), 1e-13, 0.0);
+  // The two Fishers are different quantities on these labels (not drawn from the model).
+  CHECK(std::abs(slopes.model_fisher_slope - slopes.empirical_fisher_slope) >
+        0.01 * slopes.model_fisher_slope);
+  // Bad shapes and probabilities raise, naming the argument.
+  CHECK_THROWS_WITH_AS(
+      (void)model_fisher_trace(make_view(every.data(), std::array<std::size_t, 3>{un, uc, ud}),
+                               make_view(probabilities.data(), std::array<std::size_t, 2>{un, uc - 1})),
+      doctest::Contains("'probabilities' must be [samples, classes]"), error);
+  probabilities[0] += 0.5;
+  CHECK_THROWS_WITH_AS(
+      (void)model_fisher_trace(make_view(every.data(), std::array<std::size_t, 3>{un, uc, ud}),
+                               make_view(probabilities.data(), std::array<std::size_t, 2>{un, uc})),
+      doctest::Contains("row 0 does not sum to 1"), error);
 }
