@@ -93,7 +93,7 @@ double l1_elements_per_second(const std::vector<float>& logits, F&& kernel) {
 
 void print_ceilings(const std::vector<float>& logits, double bandwidth, bool json) {
   const double kernel = l1_elements_per_second(logits, [](const float* z, std::size_t n) {
-    return infoscale::detail::block_softmax_moments(z, 1, n, 1.0).weight;
+    return infoscale::detail::block_softmax_moments(z, 1, n, 1.0).weight();
   });
   const double double_exp = l1_elements_per_second(logits, [](const float* z, std::size_t n) {
     double acc = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// thermo/: the softmax-moments monoid, the token-level and the sentence-level canonical ensembles.
+// thermo/: the token-level and the sentence-level canonical ensembles (TD §5); the softmax-moments
+// monoid they read logits with is core/softmax_moments.hpp.
 #include "infoscale/thermo/ensemble.hpp"
 #include "infoscale/thermo/sentence_ensemble.hpp"
-#include "infoscale/thermo/softmax_moments.hpp"

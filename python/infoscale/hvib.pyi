@@ -439,6 +439,59 @@ def rate_distortion_curve(p_x: Annotated[NDArray[numpy.float64], dict(shape=(Non
     list of RateDistortionPoint
     """
 
+class ChannelCapacity:
+    """Capacity of a discrete memoryless channel and its optimal input."""
+
+    @property
+    def capacity(self) -> float:
+        """I(X; Y) at the returned input, nats (<= lower_bound <= C)."""
+
+    @property
+    def lower_bound(self) -> float:
+        """Blahut's I_L at the last iterate (<= C)."""
+
+    @property
+    def upper_bound(self) -> float:
+        """Blahut's I_U = max_x KL(W(.|x) || q) at the last iterate (>= C)."""
+
+    @property
+    def input(self) -> Annotated[NDArray[numpy.float64], dict(shape=(None,), order='C')]:
+        """The capacity-achieving p(x)."""
+
+    @property
+    def output(self) -> Annotated[NDArray[numpy.float64], dict(shape=(None,), order='C')]:
+        """q(y) = sum_x p(x) W(y | x)."""
+
+    @property
+    def iterations(self) -> int: ...
+
+    @property
+    def converged(self) -> bool:
+        """upper_bound - lower_bound < tolerance."""
+
+def channel_capacity(channel: Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='F')], *, max_iterations: int = 20000, tolerance: float = 1e-12) -> ChannelCapacity:
+    """
+    Capacity C = max_p I(X; Y) of a discrete memoryless channel by Blahut-Arimoto, nats.
+
+    Stops when Blahut's bounds I_L <= C <= I_U are closer than the tolerance.
+
+    Parameters
+    ----------
+    channel : array_like, shape (nx, ny)
+        Row x is W(. | x): finite, >= 0, summing to 1.
+    max_iterations : int, default 20000
+    tolerance : float, default 1e-12
+
+    Returns
+    -------
+    ChannelCapacity
+
+    Raises
+    ------
+    ValueError
+        On an empty channel, a NaN or negative entry, or a row not summing to 1.
+    """
+
 class ConditionalRateDistortionPoint:
     """A point of the conditional rate-distortion function R_{X|Y}(D)."""
 
@@ -696,10 +749,13 @@ class SoftmaxReadout:
     def score(self, h: Annotated[NDArray[numpy.float64], dict(shape=(None,), order='C')], y: int) -> Annotated[NDArray[numpy.float64], dict(shape=(None,), order='C')]:
         """grad_h log p(y | h)."""
 
-    def fisher_trace(self, h: Annotated[NDArray[numpy.float64], dict(shape=(None,), order='C')]) -> float:
+    def model_fisher_trace(self, h: Annotated[NDArray[numpy.float64], dict(shape=(None,), order='C')]) -> float:
         """
-        tr F(h) = E_{y ~ p(.|h)} |grad_h log p(y|h)|^2, the definition in eq. (30).
+        Model Fisher tr F(h) = E_{y ~ p(.|h)} |grad_h log p(y|h)|^2, the F of MS eq. (30).
         """
+
+    def empirical_fisher_trace(self, h: Annotated[NDArray[numpy.float64], dict(shape=(None,), order='C')], y: int) -> float:
+        """Empirical Fisher at the observed label, |grad_h log p(y|h)|^2."""
 
     def hessian_trace(self, h: Annotated[NDArray[numpy.float64], dict(shape=(None,), order='C')], y: int) -> float:
         """tr of the Hessian of -log p(y | h) in h at the given label."""
@@ -713,8 +769,14 @@ class FisherSensitivity:
     """Predicted slopes dJ/d(sigma^2) at sigma = 0, averaged over data."""
 
     @property
-    def fisher_slope(self) -> float:
-        """1/2 mean tr F: eq. (30) as the paper states it."""
+    def model_fisher_slope(self) -> float:
+        """1/2 mean tr F (model Fisher): MS eq. (30) as the paper states it."""
+
+    @property
+    def empirical_fisher_slope(self) -> float:
+        """
+        1/2 mean |grad_h log p(y_obs|h)|^2 (empirical Fisher at the observed labels).
+        """
 
     @property
     def hessian_slope(self) -> float:
@@ -722,7 +784,8 @@ class FisherSensitivity:
 
 def fisher_sensitivity(readout: SoftmaxReadout, activations: Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='F')], labels: Sequence[int]) -> FisherSensitivity:
     """
-    1/2 mean tr F and 1/2 mean tr H over rows of activations, eq. (30) and its real-data reading.
+    1/2 mean tr F (model Fisher), 1/2 mean empirical Fisher and 1/2 mean tr H over rows of
+    activations: MS eq. (30) and its two real-data readings.
 
     Parameters
     ----------

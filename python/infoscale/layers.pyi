@@ -970,10 +970,11 @@ def brittleness(baseline: float, perturbed: float, sigma: float) -> float:
         On sigma <= 0 or a non-finite metric.
     """
 
-def fisher_trace(gradients: Annotated[NDArray, dict(writable=False)]) -> float:
+def empirical_fisher_trace(gradients: Annotated[NDArray, dict(writable=False)]) -> float:
     """
-    tr F = (1/N) sum_i ||g_i||^2 from per-sample gradients of log p w.r.t. a layer's activations
-    (the empirical Fisher), multi-scale paper A.5 eq. (30).
+    Empirical Fisher trace (1/N) sum_i ||g_i||^2 from per-sample gradients of log p at the observed
+    labels w.r.t. a layer's activations (MS A.5). Not the model Fisher of eq. (30) unless the labels
+    were sampled from the model.
 
     Parameters
     ----------
@@ -984,18 +985,35 @@ def fisher_trace(gradients: Annotated[NDArray, dict(writable=False)]) -> float:
     float
     """
 
-def fisher_trace_hutchinson(gradients: Annotated[NDArray, dict(writable=False)], probes: int, seed: int = 0) -> float:
+def empirical_fisher_trace_hutchinson(gradients: Annotated[NDArray, dict(writable=False)], probes: int, seed: int = 0) -> float:
     """
-    Hutchinson's estimate (1/m) sum_k ||G v_k||^2 / N of tr F with Rademacher v_k (seeded).
+    Hutchinson's estimate (1/m) sum_k ||G v_k||^2 / N of the empirical Fisher trace with Rademacher
+    v_k (seeded).
 
     Returns
     -------
     float
     """
 
-def noise_sensitivity(fisher_trace_sum: float) -> float:
+def model_fisher_trace(class_gradients: Annotated[NDArray, dict(writable=False)], probabilities: Annotated[NDArray, dict(writable=False)]) -> float:
     """
-    dJ/d(sigma^2) = 1/2 sum_l tr F^(l), eq. (30).
+    Model Fisher trace, the F of MS eq. (30): (1/N) sum_i sum_y p_i(y) ||g_{i,y}||^2 from the
+    gradients of log p(y | h_i) for every class y and the model's own probabilities p_i.
+
+    Parameters
+    ----------
+    class_gradients : array_like, shape (samples, classes, dim)
+    probabilities : array_like, shape (samples, classes)
+        Rows sum to 1.
+
+    Returns
+    -------
+    float
+    """
+
+def noise_sensitivity(model_fisher_trace_sum: float) -> float:
+    """
+    dJ/d(sigma^2) = 1/2 sum_l tr F^(l) with F the model Fisher, MS eq. (30).
 
     Returns
     -------

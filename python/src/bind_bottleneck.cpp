@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "infoscale/core/check.hpp"
+#include "infoscale/hvib/channel_capacity.hpp"
 #include "infoscale/hvib/information_bottleneck.hpp"
 #include "infoscale/hvib/mi_slope_kink.hpp"
 #include "tensors.hpp"
@@ -130,6 +131,37 @@ void bind_bottleneck(nb::module_& h) {
       "p_x"_a, "distortion"_a, "betas"_a, nb::kw_only(), "max_iterations"_a = 20000, "tolerance"_a = 1e-12,
       "The rate-distortion curve at the given slopes, one Blahut-Arimoto solve per beta.\n\n"
       "Returns\n-------\nlist of RateDistortionPoint\n");
+
+  nb::class_<channel_capacity_result>(h, "ChannelCapacity",
+                                      "Capacity of a discrete memoryless channel and its optimal input.")
+      .def_ro("capacity", &channel_capacity_result::capacity,
+              "I(X; Y) at the returned input, nats (<= lower_bound <= C).")
+      .def_ro("lower_bound", &channel_capacity_result::lower_bound,
+              "Blahut's I_L at the last iterate (<= C).")
+      .def_ro("upper_bound", &channel_capacity_result::upper_bound,
+              "Blahut's I_U = max_x KL(W(.|x) || q) at the last iterate (>= C).")
+      .def_prop_ro(
+          "input", [](const channel_capacity_result& c) { return Eigen::VectorXd(c.input); },
+          nb::rv_policy::move, "The capacity-achieving p(x).")
+      .def_prop_ro(
+          "output", [](const channel_capacity_result& c) { return Eigen::VectorXd(c.output); },
+          nb::rv_policy::move, "q(y) = sum_x p(x) W(y | x).")
+      .def_ro("iterations", &channel_capacity_result::iterations)
+      .def_ro("converged", &channel_capacity_result::converged, "upper_bound - lower_bound < tolerance.");
+  h.def(
+      "channel_capacity",
+      [](const Eigen::MatrixXd& channel, std::size_t max_iterations, double tolerance) {
+        nb::gil_scoped_release release;
+        return channel_capacity(channel, iterations(max_iterations, tolerance));
+      },
+      "channel"_a, nb::kw_only(), "max_iterations"_a = 20000, "tolerance"_a = 1e-12,
+      "Capacity C = max_p I(X; Y) of a discrete memoryless channel by Blahut-Arimoto, nats.\n\n"
+      "Stops when Blahut's bounds I_L <= C <= I_U are closer than the tolerance.\n\n"
+      "Parameters\n----------\nchannel : array_like, shape (nx, ny)\n"
+      "    Row x is W(. | x): finite, >= 0, summing to 1.\nmax_iterations : int, default 20000\n"
+      "tolerance : float, default 1e-12\n\nReturns\n-------\nChannelCapacity\n\n"
+      "Raises\n------\nValueError\n    On an empty channel, a NaN or negative entry, or a row not summing to "
+      "1.\n");
 
   nb::class_<conditional_rate_distortion_point>(
       h, "ConditionalRateDistortionPoint", "A point of the conditional rate-distortion function R_{X|Y}(D).")

@@ -1,6 +1,6 @@
 // layers/: interventions and their read-outs — seeded activation noise in place (multi-scale paper
-// eq. (7)), the brittleness coefficient, Fisher traces (A.5 eq. (30)), relative boundary positions
-// and the cross-model coefficient of variation (§4.3).
+// eq. (7)), the brittleness coefficient, Fisher traces (MS A.5 eq. (30), model and empirical), relative
+// boundary positions and the cross-model coefficient of variation (§4.3).
 #include <nanobind/stl/vector.h>
 
 #include "bindings.hpp"
@@ -127,29 +127,54 @@ void bind_interventions(nb::module_& m) {
         "Returns\n-------\nfloat\n\nRaises\n------\nValueError\n    On sigma <= 0 or a non-finite metric.\n");
 
   m.def(
-      "fisher_trace",
+      "empirical_fisher_trace",
       [](const array_in& gradients) {
-        const matrix_input in = as_strict_matrix(gradients, "fisher_trace", "gradients", "[samples, dim]");
+        const matrix_input in =
+            as_strict_matrix(gradients, "empirical_fisher_trace", "gradients", "[samples, dim]");
         nb::gil_scoped_release release;
-        return visit_dtype(in, "gradients", [](auto v) { return fisher_trace(v); });
+        return visit_dtype(in, "gradients", [](auto v) { return empirical_fisher_trace(v); });
       },
       "gradients"_a,
-      "tr F = (1/N) sum_i ||g_i||^2 from per-sample gradients of log p w.r.t. a layer's activations\n"
-      "(the empirical Fisher), multi-scale paper A.5 eq. (30).\n\n"
+      "Empirical Fisher trace (1/N) sum_i ||g_i||^2 from per-sample gradients of log p at the observed\n"
+      "labels w.r.t. a layer's activations (MS A.5). Not the model Fisher of eq. (30) unless the labels\n"
+      "were sampled from the model.\n\n"
       "Parameters\n----------\ngradients : array_like, shape (samples, dim)\n\nReturns\n-------\nfloat\n");
   m.def(
-      "fisher_trace_hutchinson",
+      "empirical_fisher_trace_hutchinson",
       [](const array_in& gradients, std::size_t probes, std::uint64_t seed) {
         const matrix_input in =
-            as_strict_matrix(gradients, "fisher_trace_hutchinson", "gradients", "[samples, dim]");
+            as_strict_matrix(gradients, "empirical_fisher_trace_hutchinson", "gradients", "[samples, dim]");
         nb::gil_scoped_release release;
-        return visit_dtype(in, "gradients", [&](auto v) { return fisher_trace_hutchinson(v, probes, seed); });
+        return visit_dtype(in, "gradients",
+                           [&](auto v) { return empirical_fisher_trace_hutchinson(v, probes, seed); });
       },
       "gradients"_a, "probes"_a, "seed"_a = 0,
-      "Hutchinson's estimate (1/m) sum_k ||G v_k||^2 / N of tr F with Rademacher v_k (seeded).\n\n"
+      "Hutchinson's estimate (1/m) sum_k ||G v_k||^2 / N of the empirical Fisher trace with Rademacher\n"
+      "v_k (seeded).\n\nReturns\n-------\nfloat\n");
+  m.def(
+      "model_fisher_trace",
+      [](const array_in& class_gradients, const array_in& probabilities) {
+        const auto g =
+            as_tensor<3>(class_gradients, "model_fisher_trace", "class_gradients", "[samples, classes, dim]");
+        const matrix_input p =
+            as_strict_matrix(probabilities, "model_fisher_trace", "probabilities", "[samples, classes]");
+        nb::gil_scoped_release release;
+        return visit_type(g.type, [&](auto tag) {
+          using t = typename decltype(tag)::type;
+          return visit_dtype(p, "probabilities", [&](auto pv) {
+            return model_fisher_trace(typed_view<t>(g, "class_gradients"), pv);
+          });
+        });
+      },
+      "class_gradients"_a, "probabilities"_a,
+      "Model Fisher trace, the F of MS eq. (30): (1/N) sum_i sum_y p_i(y) ||g_{i,y}||^2 from the\n"
+      "gradients of log p(y | h_i) for every class y and the model's own probabilities p_i.\n\n"
+      "Parameters\n----------\nclass_gradients : array_like, shape (samples, classes, dim)\n"
+      "probabilities : array_like, shape (samples, classes)\n    Rows sum to 1.\n\n"
       "Returns\n-------\nfloat\n");
-  m.def("noise_sensitivity", &noise_sensitivity, "fisher_trace_sum"_a,
-        "dJ/d(sigma^2) = 1/2 sum_l tr F^(l), eq. (30).\n\nReturns\n-------\nfloat\n");
+  m.def("noise_sensitivity", &noise_sensitivity, "model_fisher_trace_sum"_a,
+        "dJ/d(sigma^2) = 1/2 sum_l tr F^(l) with F the model Fisher, MS eq. (30).\n\nReturns\n-------\n"
+        "float\n");
 
   m.def("relative_position", &relative_position, "layer"_a, "total_layers"_a,
         "Relative boundary position rho = layer / total_layers (the paper's Table 1 'Rel.').\n\n"

@@ -1,11 +1,11 @@
-// hvib/: sensitivity of the loss to isotropic activation noise (mspgt-hvib A.5, eqs. (29)-(30)) for
-// a softmax readout: the Fisher and Hessian traces that predict the slope, and a Monte Carlo
-// measurement of the loss increase to compare them with.
+// hvib/: sensitivity of the loss to isotropic activation noise (MS A.5, eqs. (29)-(30)) for a
+// softmax readout: the model-Fisher, empirical-Fisher and Hessian traces that predict the slope,
+// and a Monte Carlo measurement of the loss increase to compare them with (layers/fisher.hpp).
 #include <nanobind/eigen/dense.h>
 #include <nanobind/stl/vector.h>
 
 #include "bindings.hpp"
-#include "infoscale/hvib/fisher_sensitivity.hpp"
+#include "infoscale/layers/fisher.hpp"
 
 namespace infoscale::python {
 namespace {
@@ -43,8 +43,10 @@ void bind_readout(nb::module_& h) {
       .def("loss", &softmax_readout::loss, "h"_a, "y"_a, "J(h) = -log p(y | h).")
       .def("jacobian", &softmax_readout::jacobian, "h"_a, "d logits / d h.")
       .def("score", &softmax_readout::score, "h"_a, "y"_a, "grad_h log p(y | h).")
-      .def("fisher_trace", &softmax_readout::fisher_trace, "h"_a,
-           "tr F(h) = E_{y ~ p(.|h)} |grad_h log p(y|h)|^2, the definition in eq. (30).")
+      .def("model_fisher_trace", &softmax_readout::model_fisher_trace, "h"_a,
+           "Model Fisher tr F(h) = E_{y ~ p(.|h)} |grad_h log p(y|h)|^2, the F of MS eq. (30).")
+      .def("empirical_fisher_trace", &softmax_readout::empirical_fisher_trace, "h"_a, "y"_a,
+           "Empirical Fisher at the observed label, |grad_h log p(y|h)|^2.")
       .def("hessian_trace", &softmax_readout::hessian_trace, "h"_a, "y"_a,
            "tr of the Hessian of -log p(y | h) in h at the given label.");
 
@@ -54,8 +56,10 @@ void bind_readout(nb::module_& h) {
 
   nb::class_<fisher_sensitivity_prediction>(
       h, "FisherSensitivity", "Predicted slopes dJ/d(sigma^2) at sigma = 0, averaged over data.")
-      .def_ro("fisher_slope", &fisher_sensitivity_prediction::fisher_slope,
-              "1/2 mean tr F: eq. (30) as the paper states it.")
+      .def_ro("model_fisher_slope", &fisher_sensitivity_prediction::model_fisher_slope,
+              "1/2 mean tr F (model Fisher): MS eq. (30) as the paper states it.")
+      .def_ro("empirical_fisher_slope", &fisher_sensitivity_prediction::empirical_fisher_slope,
+              "1/2 mean |grad_h log p(y_obs|h)|^2 (empirical Fisher at the observed labels).")
       .def_ro("hessian_slope", &fisher_sensitivity_prediction::hessian_slope,
               "1/2 mean tr H at the observed labels: the true slope on data.");
   h.def(
@@ -66,7 +70,8 @@ void bind_readout(nb::module_& h) {
         return fisher_sensitivity(r, activations, labels);
       },
       "readout"_a, "activations"_a, "labels"_a,
-      "1/2 mean tr F and 1/2 mean tr H over rows of activations, eq. (30) and its real-data reading.\n\n"
+      "1/2 mean tr F (model Fisher), 1/2 mean empirical Fisher and 1/2 mean tr H over rows of\n"
+      "activations: MS eq. (30) and its two real-data readings.\n\n"
       "Parameters\n----------\nreadout : SoftmaxReadout\nactivations : array_like, shape (samples, dim)\n"
       "labels : sequence of int\n\nReturns\n-------\nFisherSensitivity\n");
 

@@ -33,6 +33,52 @@ def test_blahut_arimoto_matches_numpy_iteration(rng):
     assert np.all(np.diff([p.rate for p in curve]) > 0) and np.all(np.diff([p.distortion for p in curve]) < 0)
 
 
+def _h2(p):
+    return 0.0 if p in (0.0, 1.0) else -p * np.log2(p) - (1 - p) * np.log2(1 - p)
+
+
+@pytest.mark.parametrize("flip", [0.0, 0.11, 0.3, 0.5])
+def test_channel_capacity_closed_forms(flip):
+    ln2 = np.log(2)
+    bsc = H.channel_capacity(np.array([[1 - flip, flip], [flip, 1 - flip]]))  # C = 1 - H2(p) bits
+    assert bsc.converged and bsc.capacity / ln2 == pytest.approx(1 - _h2(flip), rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(bsc.input, [0.5, 0.5], rtol=1e-9)
+    erasure = flip  # binary erasure channel, outputs (0, e, 1): C = 1 - e bits
+    bec = H.channel_capacity(np.array([[1 - erasure, erasure, 0.0], [0.0, erasure, 1 - erasure]]))
+    assert bec.capacity / ln2 == pytest.approx(1 - erasure, rel=1e-9, abs=1e-12)
+    if flip < 1.0 and flip > 0.0:  # Z-channel: C = log2(1 + (1 - p) p^(p / (1 - p))) bits
+        z = H.channel_capacity(np.array([[1.0, 0.0], [flip, 1 - flip]]))
+        exact = np.log2(1 + (1 - flip) * flip ** (flip / (1 - flip)))
+        assert z.converged and z.capacity / ln2 == pytest.approx(exact, rel=1e-9)
+        assert z.lower_bound <= z.upper_bound and z.upper_bound - z.lower_bound < 1e-12
+        assert z.capacity <= z.lower_bound + 1e-15
+        # the optimal input gives I(X; Y) = C, recomputed here with numpy
+        w = np.array([[1.0, 0.0], [flip, 1 - flip]])
+        q = z.input @ w
+        np.testing.assert_allclose(z.output, q, rtol=1e-12)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            info = np.nansum(z.input[:, None] * w * np.log(w / q[None, :]))
+        assert info / ln2 == pytest.approx(exact, rel=1e-9)
+
+
+def test_channel_capacity_errors():
+    with pytest.raises(infoscale.Error, match=r"^infoscale::channel_capacity: argument 'channel' row 1 sums to"):
+        H.channel_capacity(np.array([[0.5, 0.5], [0.5, 0.6]]))
+    with pytest.raises(infoscale.Error, match=r"argument 'channel' has an invalid probability"):
+        H.channel_capacity(np.array([[np.nan, 1.0], [0.5, 0.5]]))
+    with pytest.raises(infoscale.Error, match=r"argument 'channel' has an invalid probability"):
+        H.channel_capacity(np.array([[-0.5, 1.5], [0.5, 0.5]]))
+    with pytest.raises(infoscale.Error, match=r"argument 'channel' is empty"):
+        H.channel_capacity(np.zeros((0, 2)))
+
+
+def test_ksg_on_ties_without_jitter_raises():
+    zeros = np.zeros(50)
+    with pytest.raises(infoscale.Error, match=r"argument 'jitter' is 0 but x and y have 50 of 50 samples"):
+        H.ksg_mutual_information(zeros, zeros, jitter=0.0)
+    assert abs(H.ksg_mutual_information(zeros, zeros)) < 0.3  # with the default jitter: independent noise
+
+
 def test_conditional_rate_distortion_and_multipliers(rng):
     joint = rng.dirichlet(np.ones(6)).reshape(2, 3)
     d = 1.0 - np.eye(3)
@@ -139,18 +185,23 @@ def test_readout_traces(rng):
     np.testing.assert_allclose(r.probabilities(h), p, rtol=1e-13)
     np.testing.assert_allclose(r.jacobian(h), jac, rtol=1e-13)
     fisher = sum(p[y] * np.sum((jac.T @ (np.eye(classes)[y] - p)) ** 2) for y in range(classes))
-    assert r.fisher_trace(h) == pytest.approx(fisher, rel=1e-12)
+    assert r.model_fisher_trace(h) == pytest.approx(fisher, rel=1e-12)
+    for y in range(classes):  # empirical Fisher at one label: |score|^2
+        assert r.empirical_fisher_trace(h, y) == pytest.approx(np.sum((jac.T @ (np.eye(classes)[y] - p)) ** 2),
+                                                               rel=1e-12)
     for y in range(classes):
         step = 1e-4
         fd = sum((r.loss(h + step * e, y) - 2 * r.loss(h, y) + r.loss(h - step * e, y)) / step ** 2 for e in np.eye(d))
         assert r.hessian_trace(h, y) == pytest.approx(fd, rel=1e-5)
         assert H.finite_difference_hessian_trace(r, h, y) == pytest.approx(fd, rel=1e-9)
     lin = H.SoftmaxReadout.linear(w2[:, :d], b2)
-    assert lin.hessian_trace(h, 0) == pytest.approx(lin.fisher_trace(h), rel=1e-12)  # exponential family
+    assert lin.hessian_trace(h, 0) == pytest.approx(lin.model_fisher_trace(h), rel=1e-12)  # exponential family
     acts = rng.normal(size=(30, d))
     labels = list(rng.integers(0, classes, size=30))
     s = H.fisher_sensitivity(r, acts, labels)
-    assert s.fisher_slope == pytest.approx(0.5 * np.mean([r.fisher_trace(v) for v in acts]), rel=1e-12)
+    assert s.model_fisher_slope == pytest.approx(0.5 * np.mean([r.model_fisher_trace(v) for v in acts]), rel=1e-12)
+    scores = np.array([r.score(v, y) for v, y in zip(acts, labels)])  # empirical Fisher from gradients
+    assert s.empirical_fisher_slope == pytest.approx(0.5 * infoscale.layers.empirical_fisher_trace(scores), rel=1e-12)
     assert s.hessian_slope == pytest.approx(0.5 * np.mean([r.hessian_trace(v, y) for v, y in zip(acts, labels)]),
                                             rel=1e-12)
     resp = H.measured_noise_response(r, acts, labels, 0.01, 200, seed=1)

@@ -43,10 +43,18 @@ def test_noise_on_torch_and_layers(rng):
 
 def test_fisher_traces(rng):
     g = rng.normal(size=(300, 20))
-    assert L.fisher_trace(g) == pytest.approx(np.mean(np.sum(g ** 2, axis=1)), rel=1e-13)
-    estimate = L.fisher_trace_hutchinson(g, 2000, seed=3)
-    assert estimate == pytest.approx(L.fisher_trace(g), rel=0.05)
+    assert L.empirical_fisher_trace(g) == pytest.approx(np.mean(np.sum(g ** 2, axis=1)), rel=1e-13)
+    estimate = L.empirical_fisher_trace_hutchinson(g, 2000, seed=3)
+    assert estimate == pytest.approx(L.empirical_fisher_trace(g), rel=0.05)
     assert L.noise_sensitivity(4.0) == 2.0
+    # model Fisher: the p-weighted mean over every class's gradient, by hand
+    cg = rng.normal(size=(7, 3, 5))
+    p = rng.dirichlet(np.ones(3), size=7)
+    expected = np.mean(np.sum(p * np.sum(cg ** 2, axis=2), axis=1))
+    assert L.model_fisher_trace(cg, p) == pytest.approx(expected, rel=1e-13)
+    assert L.model_fisher_trace(cg.astype(np.float32), p) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(infoscale.Error, match=r"argument 'probabilities'"):
+        L.model_fisher_trace(cg, p[:, :2])
 
 
 def test_cross_model_statistics():
@@ -104,7 +112,7 @@ def test_tool_errors(rng):
     with pytest.raises(infoscale.Error, match=r"have mean 0: the CV is undefined"):
         L.coefficient_of_variation([1.0, -1.0])
     with pytest.raises(infoscale.Error, match=r"argument 'probes' must be > 0"):
-        L.fisher_trace_hutchinson(np.ones((2, 2)), 0)
+        L.empirical_fisher_trace_hutchinson(np.ones((2, 2)), 0)
     with pytest.raises(infoscale.Error, match=r"argument 'samples' needs at least 2 samples"):
         L.self_bleu(["only one"])
     with pytest.raises(infoscale.Error, match=r"differs from a by a constant"):

@@ -1,6 +1,6 @@
 #pragma once
 // Rate-distortion and information-bottleneck machinery for discrete sources, the setting of
-// mspgt-hvib A.3 (eqs. (20)-(23)): the beta_s of the H-VIB objective are read as Lagrange
+// MS (mspgt-hvib) A.3, eqs. (20)-(23): the beta_s of the H-VIB objective are read as Lagrange
 // multipliers of per-scale rate constraints (22), and the paper claims beta_s* ~ 1/H(Z_s|Z_<s) (23).
 //
 // - blahut_arimoto: for a slope beta >= 0, the point of R(D) where dR/dD = -beta (Blahut 1972),
@@ -11,6 +11,8 @@
 //   min I(X;T) - beta I(T;Y); along the IB curve dI(T;Y)/dI(X;T) = 1/beta.
 // - multiplier_entropy_law: computes beta* at a fixed rate fraction or distortion over several
 //   sources and reports whether beta* * H(X|Y) is constant (23) or at least decreasing in H.
+// - channel_capacity (hvib/channel_capacity.hpp): the other Blahut-Arimoto, the capacity of a
+//   discrete memoryless channel.
 // All quantities are in nats.
 
 #include <Eigen/Dense>
@@ -18,12 +20,15 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "infoscale/core/compensated_sum.hpp"
+#include "infoscale/core/entropy_terms.hpp"
 #include "infoscale/core/error.hpp"
+#include "infoscale/core/log_sum_exp.hpp"
 #include "infoscale/core/random.hpp"
 
 namespace infoscale {
@@ -64,16 +69,14 @@ inline void check_beta(double beta, std::string_view function) {
     raise(function, "beta", "must be finite and >= 0, got " + std::to_string(beta));
 }
 
+/// log sum exp of a vector's entries (core's log_sum_exp; -inf entries are zero weights).
 inline double log_sum_exp_row(const Eigen::VectorXd& v) {
-  const double m = v.maxCoeff();
-  if (!std::isfinite(m)) return m;
-  return m + std::log((v.array() - m).exp().sum());
+  return log_sum_exp(std::span<const double>(v.data(), static_cast<std::size_t>(v.size())));
 }
 
 inline double shannon_entropy(const Eigen::VectorXd& p) {
   compensated_sum h;
-  for (Eigen::Index k = 0; k < p.size(); ++k)
-    if (p(k) > 0.0) h += -p(k) * std::log(p(k));
+  for (Eigen::Index k = 0; k < p.size(); ++k) h += entr(p(k));
   return h.value();
 }
 
@@ -84,7 +87,7 @@ inline double mutual_information_of_joint(const Eigen::MatrixXd& joint) {
   compensated_sum i;
   for (Eigen::Index a = 0; a < joint.rows(); ++a)
     for (Eigen::Index b = 0; b < joint.cols(); ++b)
-      if (joint(a, b) > 0.0) i += joint(a, b) * std::log(joint(a, b) / (pa(a) * pb(b)));
+      if (joint(a, b) > 0.0) i += rel_entr(joint(a, b), pa(a) * pb(b));
   const double v = i.value();
   return v > 0.0 ? v : 0.0;
 }
@@ -118,6 +121,10 @@ inline double mutual_information_of_joint(const Eigen::MatrixXd& joint) {
     // c(xhat) = sum_x p(x) q(xhat|x) / q(xhat); the new marginal is q(xhat) c(xhat).
     Eigen::VectorXd log_c(m);
     for (Eigen::Index j = 0; j < m; ++j) {
+      if (!std::isfinite(log_q(j))) {  // q(xhat) underflowed to 0: it stays 0
+        log_c(j) = -std::numeric_limits<double>::infinity();
+        continue;
+      }
       compensated_sum c;
       for (Eigen::Index x = 0; x < n; ++x) c += p_x(x) * std::exp(log_channel(x, j) - log_q(j));
       log_c(j) = std::log(c.value());
@@ -245,7 +252,7 @@ struct multiplier_entropy_row {
   double product = 0.0;              ///< beta* H, constant if (23) holds with proportionality
 };
 
-/// The verdict on beta* ~ 1/H(Z_s|Z_<s), mspgt-hvib eq. (23), over a family of sources.
+/// The verdict on beta* ~ 1/H(Z_s|Z_<s), MS eq. (23), over a family of sources.
 struct multiplier_entropy_report {
   std::vector<multiplier_entropy_row> rows;
   double coefficient_of_variation = 0.0;  ///< of beta* H (population sd / mean)
@@ -348,7 +355,7 @@ struct bottleneck_point {
             infinite = true;
             break;
           }
-          kl += a * std::log(a / b);
+          kl += rel_entr(a, b);
         }
         logit(t) = infinite ? -std::numeric_limits<double>::infinity() : std::log(p_t(t)) - beta * kl.value();
       }

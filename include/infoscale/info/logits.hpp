@@ -1,5 +1,6 @@
 #pragma once
-// Information measures of next-token distributions given as logits, p = softmax(z), in nats.
+// Information measures of next-token distributions given as logits, p = softmax(z), in nats (the
+// entropies of ES, TD §5 and MS §4 all come from here or from thermo/).
 // entropy, varentropy and the negative log-likelihood read the logits once (softmax moments);
 // KL and JS read both rows twice: once for their log-partition functions, once for the sum, which
 // then works on exact log-probabilities (no softmax is ever materialised).
@@ -10,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "infoscale/exec/detail/logits_rows.hpp"
 #include "infoscale/info/detail/pairwise_rows.hpp"
-#include "infoscale/thermo/detail/logits_rows.hpp"
 
 namespace infoscale {
 namespace detail {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "infoscale/core/compensated_sum.hpp"
+#include "infoscale/core/entropy_terms.hpp"
 #include "infoscale/info/mutual_information_samples.hpp"
 
 namespace infoscale {
@@ -75,8 +76,7 @@ inline plug_in_entropy entropy_of_cells(const std::vector<std::vector<std::uint3
   const auto n = static_cast<double>(cells.size());
   compensated_sum h;
   for (const auto& [cell, count] : counts) {
-    const double p = static_cast<double>(count) / n;
-    h += -p * std::log(p);
+    h += entr(static_cast<double>(count) / n);
   }
   return {h.value(), counts.size()};
 }

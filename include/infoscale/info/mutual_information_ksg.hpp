@@ -8,6 +8,9 @@
 // (no centring), then jittered by 1e-10 * max(1, mean |column|) * N(0, 1) so that ties (repeated
 // values, quantised activations) cannot make eps_i = 0. The jitter comes from a counter-based
 // random_stream, so the estimate is a pure function of (data, k, seed) on every thread count.
+// With jitter = 0, tied samples (k or more exact duplicates of a point in the joint space, as
+// quantised data or constant columns give) make eps_i = 0, every strict count 0 and the estimate
+// meaningless (7.8 nats for x = y = 0); that raises an error naming the fix instead.
 // Unlike sklearn the raw estimate is returned (it may be slightly negative); clamp if you wish.
 //
 // Failure mode in high dimension: the k-NN ball's volume ratio is exponential in dx + dy and KSG is
@@ -94,6 +97,7 @@ template <ExecutionPolicy P, class T, class U>
   std::vector<double> psi(n + 1, 0.0);  // psi[m] = digamma(m), m >= 1
   for (std::size_t m = 1; m <= n; ++m) psi[m] = boost::math::digamma(static_cast<double>(m));
   std::vector<double> per_sample(n);
+  std::vector<unsigned char> tied(n, 0);  // eps_i = 0: k duplicates of sample i
   const auto body = [&](std::size_t i, std::vector<double>& dist) {
     std::size_t c = 0;
     for (std::size_t j = 0; j < n; ++j) {
@@ -103,6 +107,10 @@ template <ExecutionPolicy P, class T, class U>
     std::nth_element(dist.begin(), dist.begin() + static_cast<std::ptrdiff_t>(k - 1),
                      dist.begin() + static_cast<std::ptrdiff_t>(n - 1));
     const double eps = dist[k - 1];
+    if (!(eps > 0.0)) {
+      tied[i] = 1;
+      return;
+    }
     std::size_t nx = 0, ny = 0;
     for (std::size_t j = 0; j < n; ++j) {
       if (j == i) continue;
@@ -117,6 +125,19 @@ template <ExecutionPolicy P, class T, class U>
     dist.resize(n - 1);
     body(i, dist);
   });
+  const auto ties = static_cast<std::size_t>(std::count(tied.begin(), tied.end(), 1));
+  if (ties > 0) {
+    const auto first = static_cast<std::size_t>(std::find(tied.begin(), tied.end(), 1) - tied.begin());
+    detail::raise(
+        function, "jitter",
+        "is " + detail::format_number(options.jitter) + " but x and y have " + std::to_string(ties) + " of " +
+            std::to_string(n) + " samples (the first: " + std::to_string(first) +
+            ") with k = " + std::to_string(k) +
+            " or more exact duplicates in the joint space (tied, e.g. quantised or constant, values), "
+            "so the k-th neighbour distance is 0 and the KSG estimate is meaningless; set jitter > 0 "
+            "(sklearn's mutual_info_regression adds 1e-10 noise; the default jitter = 1e-10 does "
+            "the same)");
+  }
   const double mean = accurate_sum(per_sample) / static_cast<double>(n);
   return psi[k] + psi[n] - mean;
 }

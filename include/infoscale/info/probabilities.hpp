@@ -1,6 +1,7 @@
 #pragma once
 // Information measures between rows of probability vectors (each row sums to 1), in nats.
-// Conventions follow scipy and xsf: 0 log 0 = 0, KL = +inf where q = 0 < p. Rows are validated
+// Conventions follow scipy and xsf: 0 log 0 = 0, KL = +inf where q = 0 < p; the summands are the
+// elementwise kernels of core/entropy_terms.hpp (entr, rel_entr, jensen_shannon_term). Rows are validated
 // (finite, >= 0, normalised within a tolerance) on every back end before the measure is taken.
 //
 // js_divergence is the Jensen-Shannon DIVERGENCE; scipy.spatial.distance.jensenshannon returns
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "infoscale/core/check.hpp"
+#include "infoscale/core/entropy_terms.hpp"
 #include "infoscale/info/detail/pairwise_rows.hpp"
 
 namespace infoscale {
@@ -62,17 +64,8 @@ void check_probability_pair(P policy, const matrix_view<T>& p, const matrix_view
   check_probabilities(policy, q, function, "q", tolerance_q);
 }
 
-/// x log(x / y) with the limits 0 log(0 / y) = 0 and x log(x / 0) = +inf (xsf's rel_entr).
-INFOSCALE_HOST_DEVICE inline double relative_entropy_term(double x, double y) {
-  if (x == 0.0) return 0.0;
-  if (y == 0.0) return std::numeric_limits<double>::infinity();
-  return x * std::log(x / y);
-}
-
 struct entropy_term {
-  INFOSCALE_HOST_DEVICE double operator()(std::size_t, double p, double) const {
-    return p > 0.0 ? -p * std::log(p) : 0.0;
-  }
+  INFOSCALE_HOST_DEVICE double operator()(std::size_t, double p, double) const { return entr(p); }
   INFOSCALE_HOST_DEVICE double finalize(std::size_t, double sum) const { return sum; }
 };
 struct cross_entropy_term {
@@ -83,15 +76,12 @@ struct cross_entropy_term {
   INFOSCALE_HOST_DEVICE double finalize(std::size_t, double sum) const { return sum; }
 };
 struct kl_term {
-  INFOSCALE_HOST_DEVICE double operator()(std::size_t, double p, double q) const {
-    return relative_entropy_term(p, q);
-  }
+  INFOSCALE_HOST_DEVICE double operator()(std::size_t, double p, double q) const { return rel_entr(p, q); }
   INFOSCALE_HOST_DEVICE double finalize(std::size_t, double sum) const { return sum > 0.0 ? sum : 0.0; }
 };
 struct js_term {
   INFOSCALE_HOST_DEVICE double operator()(std::size_t, double p, double q) const {
-    const double m = 0.5 * (p + q);
-    return 0.5 * (relative_entropy_term(p, m) + relative_entropy_term(q, m));
+    return jensen_shannon_term(p, q);
   }
   INFOSCALE_HOST_DEVICE double finalize(std::size_t, double sum) const { return sum > 0.0 ? sum : 0.0; }
 };

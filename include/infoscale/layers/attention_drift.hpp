@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "infoscale/core/entropy_terms.hpp"
 #include "infoscale/core/error.hpp"
 #include "infoscale/core/tensor_view.hpp"
 #include "infoscale/layers/bootstrap.hpp"
@@ -79,13 +80,10 @@ bool masked_row(const tensor_view<T, 3>& a, std::size_t head, std::size_t query,
   return true;
 }
 
+// MS eq. (5): JS(p || q) in nats, summed from the shared elementwise kernel.
 inline double js_nats(const std::vector<double>& p, const std::vector<double>& q) {
   double sum = 0.0;
-  for (std::size_t j = 0; j < p.size(); ++j) {
-    const double m = 0.5 * (p[j] + q[j]);
-    if (p[j] > 0.0) sum += 0.5 * p[j] * std::log(p[j] / m);
-    if (q[j] > 0.0) sum += 0.5 * q[j] * std::log(q[j] / m);
-  }
+  for (std::size_t j = 0; j < p.size(); ++j) sum += jensen_shannon_term(p[j], q[j]);
   return sum;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Metrics on the moduli space of distributions, Yang, arXiv 2407.21092, §3: M_L = { P_L(.|s) } inside
+// Metrics on the moduli space of distributions, TD §3 (Yang, arXiv 2407.21092): M_L = { P_L(.|s) } inside
 // Prob(S), "with a metric structure" [paper] whose exact form is not available to us, so the metric
 // is a policy [theory-notes B]:
 //   total_variation (default)  1/2 sum |p - q|                       in [0, 1]
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "infoscale/core/compensated_sum.hpp"
+#include "infoscale/core/entropy_terms.hpp"
 #include "infoscale/lm/entropy_function.hpp"
 
 namespace infoscale {
@@ -46,11 +47,7 @@ struct hellinger_metric {
 struct js_distance_metric {
   [[nodiscard]] double operator()(std::span<const double> p, std::span<const double> q) const {
     compensated_sum s;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      const double m = 0.5 * (p[i] + q[i]);
-      if (p[i] > 0.0) s += 0.5 * p[i] * std::log(p[i] / m);
-      if (q[i] > 0.0) s += 0.5 * q[i] * std::log(q[i] / m);
-    }
+    for (std::size_t i = 0; i < p.size(); ++i) s += jensen_shannon_term(p[i], q[i]);
     return std::sqrt(std::max(0.0, s.value()));
   }
 };

@@ -1,18 +1,19 @@
 #pragma once
-// Token-level statistical ensemble of a language model's next-token distribution (Yang,
-// arXiv 2407.21092, §5; the standard canonical ensemble). Energies are E_i = -z_i (negative
+// Token-level statistical ensemble of a language model's next-token distribution (TD §5: Yang,
+// arXiv 2407.21092; the standard canonical ensemble). Energies are E_i = -z_i (negative
 // logits), so at T = 1 the Boltzmann distribution exp(-E/T) / Z is the model's softmax. With
 // k_B = 1 and natural logarithms:
 //   Z(T) = sum_i exp(-E_i / T),  F = -T log Z,  U = E_p[E],  S = (U - F) / T = -sum p log p,
 //   C(T) = dU/dT = Var_p(E) / T^2.
-// All from one pass over the logits (the softmax-moments monoid). Absolute precision: log Z, S and
-// C to about 1e-13 relative to max(1, |z|/T) for double and float input alike (accumulation in
-// double); tested on logits of +-1e4 and V = 262,144.
+// All from one pass over the logits (the softmax-moments monoid, core/softmax_moments.hpp).
+// Precision: log Z and C to about 1e-13 relative to max(1, |z|/T) for double, float and half input
+// alike (accumulation in double), tested on logits of +-1e4 and V = 262,144; S to 1e-13 RELATIVE
+// even when it is tiny (a confident token: S ~ 1e-18 from a logit 40 above the rest).
 
 #include <span>
 #include <vector>
 
-#include "infoscale/thermo/detail/logits_rows.hpp"
+#include "infoscale/exec/detail/logits_rows.hpp"
 
 namespace infoscale {
 

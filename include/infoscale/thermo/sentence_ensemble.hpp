@@ -1,5 +1,5 @@
 #pragma once
-// The sentence-level statistical ensemble of a prompt, Yang, arXiv 2407.21092, §5 [the paper defines
+// The sentence-level statistical ensemble of a prompt, TD §5 (Yang, arXiv 2407.21092) [the paper defines
 // Z, U, F; the rest is the standard canonical ensemble]. The microstates are the continuations s' of
 // the prompt s, with energies E_L(ss') = -log P_L(s'|s) (the model's law is the ensemble at T = 1;
 // energies are defined up to a per-prompt constant, which moves U and F but not S or C):
@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "infoscale/core/check.hpp"
+#include "infoscale/core/softmax_moments.hpp"
 #include "infoscale/lm/entropy_function.hpp"
 #include "infoscale/thermo/ensemble.hpp"
-#include "infoscale/thermo/softmax_moments.hpp"
 
 namespace infoscale {
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <infoscale/core/random.hpp>
 #include <infoscale/info/mutual_information.hpp>
+#include <utility>
 #include <vector>
 
 #include "../../support/approx.hpp"
@@ -35,7 +36,12 @@ TEST_CASE(
   const fixture_matrix bx(test::load_fixture("hvib/ksg_b_x.npy")), by(test::load_fixture("hvib/ksg_b_y.npy"));
   const fixture_matrix cx(test::load_fixture("hvib/ksg_c_x.npy")), cy(test::load_fixture("hvib/ksg_c_y.npy"));
   const fixture_matrix dx(test::load_fixture("hvib/ksg_d_x.npy")), dy(test::load_fixture("hvib/ksg_d_y.npy"));
-  test::for_each_host_policy([&](auto policy) {
+  // KSG takes seq and par only (it static_asserts on thrust_host).
+  const auto for_each_ksg_policy = [](auto&& f) {
+    f(seq);
+    f(par);
+  };
+  for_each_ksg_policy([&](auto policy) {
     INFOSCALE_CHECK_CLOSE(ksg_mutual_information(policy, ax.view(), ay.view(), {.k = 3}), numpy(0), 1e-11,
                           1e-12);
     INFOSCALE_CHECK_CLOSE(ksg_mutual_information(policy, ax.view(), ay.view(), {.k = 5}), numpy(1), 1e-11,
@@ -73,10 +79,44 @@ TEST_CASE(
   CHECK(std::isfinite(a));
   CHECK(a == b);  // same seed: identical on every thread count
   CHECK(std::abs(a - c) < 0.1);
-  // Without jitter many eps_i are 0, strict counts are 0, and the estimate is badly inflated.
-  const double raw = ksg_mutual_information(seq, view(x, 1), view(y, 1), {.k = 3, .jitter = 0.0});
-  MESSAGE("tied data: KSG with jitter " << a << ", without " << raw);
-  CHECK(raw > a + 0.5);
+  // Without jitter many eps_i are 0 (every strict count 0, the estimate badly inflated): an error.
+  CHECK_THROWS_WITH_AS((void)ksg_mutual_information(seq, view(x, 1), view(y, 1), {.k = 3, .jitter = 0.0}),
+                       doctest::Contains("argument 'jitter' is 0 but x and y have"), error);
+}
+
+TEST_CASE("mutual_information: KSG on tied data agrees with sklearn's (seed-averaged); jitter = 0 raises") {
+  // x = round(2 N(0,1)), y = x + round(N(0,1)), n = 500: sklearn's value depends on its noise seed,
+  // so the means over 20 seeds are compared, within 4 standard errors of the two means.
+  const fixture_matrix x(test::load_fixture("info/ksg_ties_x.npy")),
+      y(test::load_fixture("info/ksg_ties_y.npy"));
+  const auto sklearn = test::load_fixture("info/ksg_ties_sklearn.npy");
+  std::vector<double> ours;
+  for (std::uint64_t seed = 0; seed < 20; ++seed)
+    ours.push_back(ksg_mutual_information(par, x.view(), y.view(), {.k = 3, .seed = seed}));
+  const auto mean_sd = [](const auto& v) {
+    double m = 0.0, s = 0.0;
+    for (const double a : v) m += a;
+    m /= static_cast<double>(v.size());
+    for (const double a : v) s += (a - m) * (a - m);
+    return std::pair{m, std::sqrt(s / static_cast<double>(v.size()))};
+  };
+  const auto [ours_mean, ours_sd] = mean_sd(ours);
+  const auto [sk_mean, sk_sd] = mean_sd(sklearn);
+  MESSAGE("tied data, 20 seeds: infoscale " << ours_mean << " +- " << ours_sd << ", sklearn " << sk_mean
+                                            << " +- " << sk_sd);
+  CHECK(std::abs(ours_mean - sk_mean) < 4.0 * std::sqrt((ours_sd * ours_sd + sk_sd * sk_sd) / 20.0));
+  CHECK_THROWS_WITH_AS((void)ksg_mutual_information(x.view(), y.view(), {.jitter = 0.0}),
+                       doctest::Contains("set jitter > 0"), error);
+  // x = y = 0: with jitter the inputs are independent noise (sklearn: ~0.07 before its clamp at 0 on
+  // 100 samples); without it, 7.78 nats used to come back silently.
+  const std::vector<double> zeros(100, 0.0);
+  const double noise = ksg_mutual_information(view(zeros, 1), view(zeros, 1));
+  const auto sklearn_zeros = test::load_fixture("info/ksg_zeros_sklearn.npy");
+  CHECK(std::abs(noise) < 0.15);
+  CHECK(std::abs(noise - sklearn_zeros(0)) < 0.2);
+  CHECK_THROWS_WITH_AS((void)ksg_mutual_information(view(zeros, 1), view(zeros, 1), {.jitter = 0.0}),
+                       doctest::Contains("argument 'jitter' is 0 but x and y have 100 of 100 samples"),
+                       error);
 }
 
 TEST_CASE(

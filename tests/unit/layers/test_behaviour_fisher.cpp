@@ -59,8 +59,8 @@ TEST_CASE("layers: Fisher trace exact and Hutchinson: exact for diagonal F, unbi
   // orthogonal gradient columns -> F diagonal -> every Rademacher probe gives tr F exactly
   std::vector<double> g{3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0};  // 4 samples x 3 dims, orthogonal columns
   const auto gv = make_view(g.data(), std::array<std::size_t, 2>{4, 3});
-  INFOSCALE_CHECK_CLOSE(fisher_trace(gv), 14.0 / 4.0, 1e-15, 0.0);
-  INFOSCALE_CHECK_CLOSE(fisher_trace_hutchinson(gv, 3, 1), 14.0 / 4.0, 1e-14, 0.0);
+  INFOSCALE_CHECK_CLOSE(empirical_fisher_trace(gv), 14.0 / 4.0, 1e-15, 0.0);
+  INFOSCALE_CHECK_CLOSE(empirical_fisher_trace_hutchinson(gv, 3, 1), 14.0 / 4.0, 1e-14, 0.0);
   // general F: mean of many probes within 5 standard errors (variance 2 sum_{i!=j} F_ij^2 per probe)
   const std::size_t n = 20, d = 6;
   std::vector<double> r(n * d);
@@ -71,8 +71,8 @@ TEST_CASE("layers: Fisher trace exact and Hutchinson: exact for diagonal F, unbi
   const Eigen::MatrixXd f = gm.transpose() * gm / static_cast<double>(n);
   const double off = f.squaredNorm() - f.diagonal().squaredNorm();
   const std::size_t probes = 4000;
-  INFOSCALE_CHECK_CLOSE(fisher_trace_hutchinson(rv, probes, 9), f.trace(), 0.0,
+  INFOSCALE_CHECK_CLOSE(empirical_fisher_trace_hutchinson(rv, probes, 9), f.trace(), 0.0,
                         5 * std::sqrt(2 * off / probes));
   INFOSCALE_CHECK_CLOSE(noise_sensitivity(f.trace()), 0.5 * f.trace(), 1e-15, 0.0);
-  CHECK_THROWS_AS((void)fisher_trace_hutchinson(rv, 0, 1), infoscale::error);
+  CHECK_THROWS_AS((void)empirical_fisher_trace_hutchinson(rv, 0, 1), infoscale::error);
 }

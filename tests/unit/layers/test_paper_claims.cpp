@@ -51,7 +51,7 @@ TEST_CASE(
   INFOSCALE_CHECK_CLOSE(b3200 / n1600, 4.0, 0.15, 0.0);
 }
 
-TEST_CASE("layers: paper eq. (30): the Fisher trace gives dJ/d(sigma^2) only under the model's own labels") {
+TEST_CASE("layers: MS eq. (30): the model Fisher trace gives dJ/d(sigma^2), the empirical Fisher does not") {
   // Softmax read-out p = softmax(W h), loss -log p_y. Finite differences of J(h + eps) give
   // dJ/d(sigma^2) = 1/2 tr(Hessian_h); the model-Fisher E_{y~p} ||grad||^2 matches it, the
   // empirical Fisher with the observed label does not.
@@ -77,21 +77,20 @@ TEST_CASE("layers: paper eq. (30): the Fisher trace gives dJ/d(sigma^2) only und
   }
   Eigen::VectorXd p = (w * h).array().exp();
   p /= p.sum();
-  // per-label gradients grad_h(-log p_c) = W^T (p - e_c), weighted rows sqrt(C p_c) so that the
-  // mean squared norm is E_{c~p} ||grad||^2
-  std::vector<double> model_rows, observed_row;
+  // per-label gradients grad_h(-log p_c) = W^T (p - e_c) for every class c, and the observed one
+  std::vector<double> class_rows, probabilities(p.data(), p.data() + classes), observed_row;
   for (int c = 0; c < classes; ++c) {
     Eigen::VectorXd e = -p;
     e(c) += 1.0;
-    const Eigen::VectorXd g = -(w.transpose() * e) * std::sqrt(classes * p(c));
-    model_rows.insert(model_rows.end(), g.data(), g.data() + dim);
-    if (c == y) {
-      const Eigen::VectorXd gy = -(w.transpose() * e);
-      observed_row.assign(gy.data(), gy.data() + dim);
-    }
+    const Eigen::VectorXd g = -(w.transpose() * e);
+    class_rows.insert(class_rows.end(), g.data(), g.data() + dim);
+    if (c == y) observed_row.assign(g.data(), g.data() + dim);
   }
-  const double model_fisher = fisher_trace(make_view(model_rows.data(), std::array<std::size_t, 2>{3, 4}));
-  const double empirical = fisher_trace(make_view(observed_row.data(), std::array<std::size_t, 2>{1, 4}));
+  const double model_fisher =
+      model_fisher_trace(make_view(class_rows.data(), std::array<std::size_t, 3>{1, 3, 4}),
+                         make_view(probabilities.data(), std::array<std::size_t, 2>{1, 3}));
+  const double empirical =
+      empirical_fisher_trace(make_view(observed_row.data(), std::array<std::size_t, 2>{1, 4}));
   INFOSCALE_CHECK_CLOSE(noise_sensitivity(model_fisher), 0.5 * hessian_trace, 1e-5, 0.0);
   CHECK(std::abs(empirical - hessian_trace) > 0.05 * hessian_trace);
 }

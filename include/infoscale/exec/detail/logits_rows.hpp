@@ -1,5 +1,7 @@
 #pragma once
-// Validation and the row statistic shared by every function over logits (thermo/ and info/).
+// Validation and the row statistic shared by every function over logits (thermo/ and info/): the
+// softmax-moments monoid of core/ run through reduce_rows on any policy. It sits beside
+// reduce_rows, below both modules that call it.
 
 #include <cstddef>
 #include <span>
@@ -8,9 +10,9 @@
 #include <vector>
 
 #include "infoscale/core/check.hpp"
+#include "infoscale/core/softmax_moments.hpp"
 #include "infoscale/core/tensor_view.hpp"
 #include "infoscale/exec/reduce_rows.hpp"
-#include "infoscale/thermo/softmax_moments.hpp"
 
 namespace infoscale::detail {
 
