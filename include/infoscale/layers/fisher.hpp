@@ -8,7 +8,7 @@
 //                     identity holds for it (E_{y ~ p} H = F).
 //   empirical Fisher  F_emp = E_{(x, y) ~ data} [g g^T] at the OBSERVED labels. Cheap (one backward
 //                     pass per sample) and what a gradient dump gives, but on real data it is
-//                     neither F nor the Hessian, so 1/2 tr F_emp is not the slope (theory-notes D).
+//                     neither F nor the Hessian, so 1/2 tr F_emp is not the slope (docs/papers.md).
 // The second-order expansion gives E J(h + sigma eps) - J(h) = 1/2 sigma^2 tr H + O(sigma^4), H the
 // Hessian of J = -log p(y | h) at the observed label: the true slope on data is 1/2 tr H.
 //

@@ -1,7 +1,7 @@
 #pragma once
 // Metrics on the moduli space of distributions, TD §3 (Yang, arXiv 2407.21092): M_L = { P_L(.|s) } inside
 // Prob(S), "with a metric structure" [paper] whose exact form is not available to us, so the metric
-// is a policy [theory-notes B]:
+// is a policy (docs/papers.md):
 //   total_variation (default)  1/2 sum |p - q|                       in [0, 1]
 //   hellinger                  sqrt(1 - BC),  BC = sum sqrt(p q)      in [0, 1]
 //   js_distance                sqrt(JS divergence), nats              in [0, sqrt(log 2)]
