@@ -6,7 +6,8 @@
 //   infoscale level   --params P --vocab V                    entropic level, capacity, capabilities
 //   infoscale layers  [DUMP] [--json] [--plot FILE.svg]          layer signals, boundaries with CIs
 //
-// Exit codes: 0 success, 1 a file that cannot be read or holds bad data, 2 a usage error.
+// Exit codes: 0 success, 1 a file that cannot be read or holds bad data (or changed while read, or
+// output that could not be written), 2 a usage error (including option values the library rejects).
 
 #include <CLI/CLI.hpp>
 #include <cerrno>

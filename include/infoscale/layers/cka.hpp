@@ -220,15 +220,15 @@ class linear_cka_accumulator {
     if (count_ == 0) {
       // One power-of-two scale per side, fixed by the first batch, keeps the sums of fourth powers
       // in range for any overall scale of the data (CKA does not depend on it).
-      scale_x_ = detail::power_of_two_scale(a);
-      scale_y_ = detail::power_of_two_scale(b);
-      a *= scale_x_;
-      b *= scale_y_;
+      exponent_x_ = detail::scale_exponent(a);
+      exponent_y_ = detail::scale_exponent(b);
+      detail::scale_by_power_of_two(a, exponent_x_);
+      detail::scale_by_power_of_two(b, exponent_y_);
       shift_x_ = a.colwise().mean();
       shift_y_ = b.colwise().mean();
     } else {
-      a *= scale_x_;
-      b *= scale_y_;
+      detail::scale_by_power_of_two(a, exponent_x_);
+      detail::scale_by_power_of_two(b, exponent_y_);
     }
     a.rowwise() -= shift_x_;
     b.rowwise() -= shift_y_;
@@ -263,7 +263,7 @@ class linear_cka_accumulator {
   Eigen::MatrixXd xx_, yy_, xy_;
   Eigen::VectorXd sx_, sy_;
   Eigen::RowVectorXd shift_x_, shift_y_;
-  double scale_x_ = 1.0, scale_y_ = 1.0;
+  int exponent_x_ = 0, exponent_y_ = 0;
 };
 
 namespace detail {

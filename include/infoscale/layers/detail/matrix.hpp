@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,28 +54,28 @@ inline void check_not_constant(const Eigen::MatrixXd& centred, std::string_view 
   }
 }
 
-/// The power of two that brings the largest |entry| of m into [0.5, 1) (1 for a zero matrix).
-inline double power_of_two_scale(const Eigen::MatrixXd& m) {
+/// The exponent e for which m * 2^-e has its largest |entry| in [0.5, 1) (0 for a zero matrix).
+inline int scale_exponent(const Eigen::MatrixXd& m) {
   const double largest = m.size() == 0 ? 0.0 : m.cwiseAbs().maxCoeff();
-  if (!(largest > 0.0) || !std::isfinite(largest)) return 1.0;
+  if (!(largest > 0.0) || !std::isfinite(largest)) return 0;
   int exponent = 0;
   (void)std::frexp(largest, &exponent);
-  const double scale = std::ldexp(1.0, -exponent);
-  return scale > 0.0 && std::isfinite(scale) ? scale : 1.0;
+  return exponent;
 }
 
-/// Multiplies m by the power of two that brings its largest |entry| into [0.5, 1); 0 stays 0.
-/// Exact (only the exponents change), so scale-invariant quantities are unchanged bit for bit.
-inline void normalise_scale(Eigen::MatrixXd& m) {
-  if (m.size() == 0) return;
-  const double largest = m.cwiseAbs().maxCoeff();
-  if (!(largest > 0.0) || !std::isfinite(largest)) return;
-  int exponent = 0;
-  (void)std::frexp(largest, &exponent);
-  // Two steps: 2^-exponent alone may not be representable for subnormal inputs.
+/// m *= 2^-exponent, exactly (only the exponents change) unless entries become subnormal. Two
+/// steps: 2^-exponent alone is not representable for subnormal data (exponent < -1021).
+inline void scale_by_power_of_two(Eigen::MatrixXd& m, int exponent) {
+  if (exponent == 0) return;
   const int half = exponent / 2;
   m *= std::ldexp(1.0, -half);
   m *= std::ldexp(1.0, half - exponent);
+}
+
+/// Multiplies m by the power of two that brings its largest |entry| into [0.5, 1); 0 stays 0.
+/// Scale-invariant quantities are therefore unchanged bit for bit in the normal range.
+inline void normalise_scale(Eigen::MatrixXd& m) {
+  scale_by_power_of_two(m, scale_exponent(m));
 }
 
 /// Column-centres activations for a scale-invariant similarity (CKA): scaled to unit size before
@@ -83,7 +84,14 @@ inline void normalise_scale(Eigen::MatrixXd& m) {
 /// constant representation.
 inline void centre_for_similarity(Eigen::MatrixXd& m, std::string_view function, std::string_view name) {
   normalise_scale(m);
+  const Eigen::RowVectorXd magnitude = m.cwiseAbs().colwise().maxCoeff();
   centre_columns(m);
+  // A column constant to working precision keeps only the rounding of its mean (~ n eps |x|): zero
+  // it, so that a constant representation is reported as constant rather than compared as noise.
+  const double slack = 4.0 * static_cast<double>(m.rows()) * std::numeric_limits<double>::epsilon();
+  for (Eigen::Index j = 0; j < m.cols(); ++j) {
+    if (m.col(j).cwiseAbs().maxCoeff() <= slack * magnitude(j)) m.col(j).setZero();
+  }
   check_not_constant(m, function, name);
   normalise_scale(m);
 }
