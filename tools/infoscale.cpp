@@ -44,7 +44,7 @@ void require_finite_numbers(CLI::App& app) {
         if (end != text.c_str() && !std::isfinite(v)) return "must be a finite number, got '" + text + "'";
         return {};
       },
-      "FINITE");
+      "");  // no description: --help shows the type as before
   for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
     for (CLI::Option* option : command->get_options()) {
       if (option->get_type_name().rfind("FLOAT", 0) == 0) option->check(finite);  // "FLOAT[:CHECKS]"
