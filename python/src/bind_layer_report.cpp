@@ -164,8 +164,8 @@ void bind_layer_report(nb::module_& m) {
       .def_prop_ro("probes", &probes_dict, "{'classes', 'kind', 'folds'} or None.")
       .def("__str__", &format_text)
       .def(
-          "to_json", [](const layer_report& r, int indent) { return to_json(r).dump(indent); },
-          "indent"_a = 2, "The program's --json output (no trailing newline).")
+          "to_json", [](const layer_report& r, int indent) { return format_json(r, indent); }, "indent"_a = 2,
+          "The program's --json output (no trailing newline).")
       .def(
           "to_dict",
           [](const layer_report& r) { return nb::module_::import_("json").attr("loads")(format_json(r)); },

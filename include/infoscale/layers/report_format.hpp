@@ -212,9 +212,10 @@ inline std::string join_sizes(const std::vector<std::size_t>& v, const char* sep
   return out;
 }
 
-/// to_json(r) as text, indented by 2 as the program prints it (no trailing newline).
-[[nodiscard]] inline std::string format_json(const layer_report& r) {
-  return to_json(r).dump(2);
+/// to_json(r) as text, indented by `indent` (2, as the program prints it; no trailing newline).
+/// Bytes that are not UTF-8 (a path is any bytes on Linux) become U+FFFD instead of an error.
+[[nodiscard]] inline std::string format_json(const layer_report& r, int indent = 2) {
+  return to_json(r).dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace infoscale
