@@ -86,9 +86,9 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--positions", type=int, default=256)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--steps", type=int, default=400)
-    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--lr", type=float, default=4e-3)
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--wd", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=1)
@@ -116,11 +116,14 @@ def main():
 
     from transformers import AutoModelForCausalLM, GenerationConfig
     config = make_config(args.arch, args.width, args.layers, args.heads, len(tok), args.positions)
-    model = AutoModelForCausalLM.from_config(config, attn_implementation="eager")
+    # trained with PyTorch's fused attention (same function, faster on one thread); the saved config
+    # says "eager" so output_attentions works for the analyses
+    model = AutoModelForCausalLM.from_config(config, attn_implementation="sdpa")
     model.train()
     teacher = None
     if args.teacher:
-        teacher = AutoModelForCausalLM.from_pretrained(args.teacher, dtype=torch.float32).eval()
+        teacher = AutoModelForCausalLM.from_pretrained(args.teacher, dtype=torch.float32,
+                                                       attn_implementation="sdpa").eval()
     nparams = sum(p.numel() for p in model.parameters())
     decay = [p for p in model.parameters() if p.dim() >= 2]
     other = [p for p in model.parameters() if p.dim() < 2]
@@ -166,6 +169,7 @@ def main():
 
     seconds = time.time() - t0
     os.makedirs(args.out, exist_ok=True)
+    model.config._attn_implementation = "eager"
     model.config.dtype = "float16"
     model.half().save_pretrained(args.out, safe_serialization=True)
     GenerationConfig(bos_token_id=0, eos_token_id=0, pad_token_id=0, do_sample=True, top_k=50,
