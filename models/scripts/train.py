@@ -32,10 +32,10 @@ AUSTEN = os.path.join(os.path.dirname(HERE), "austen")
 EOT = "<|endoftext|>"
 
 
-def load_tokens(split, tokenizer_dir):
+def load_tokens(split, tokenizer_dir, chars=None):
     from transformers import PreTrainedTokenizerFast
     tok = PreTrainedTokenizerFast.from_pretrained(tokenizer_dir)
-    text = open(os.path.join(AUSTEN, "corpus", f"{split}.txt"), encoding="utf-8").read()
+    text = open(os.path.join(AUSTEN, "corpus", f"{split}.txt"), encoding="utf-8").read(chars)
     return np.asarray(tok(text)["input_ids"], dtype=np.int64), tok
 
 
@@ -106,10 +106,9 @@ def main():
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     torch.use_deterministic_algorithms(True)
-    train, tok = load_tokens("train", args.tokenizer)
-    held, _ = load_tokens("heldout", args.tokenizer)
-    if args.quick:
-        train = train[:20000]
+    chars = 100_000 if args.quick else None  # --quick: the first 100,000 characters of each split
+    train, tok = load_tokens("train", args.tokenizer, chars)
+    held, _ = load_tokens("heldout", args.tokenizer, chars)
     # fixed held-out slice for the curve: 16 windows spread over the held-out stream
     starts = np.linspace(0, len(held) - args.seq - 2, 16).astype(np.int64)
     held_batch = torch.from_numpy(np.stack([held[s:s + args.seq + 1] for s in starts]))
