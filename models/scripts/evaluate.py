@@ -91,7 +91,7 @@ def svg_curves(logs, kn_ce, path):
                    f'<text x="{L - 6}" y="{sy(y) + 4:.1f}" text-anchor="end">{y:.1f}</text>')
     for k in range(0, steps + 1, max(1, steps // 5)):
         out.append(f'<text x="{sx(k):.1f}" y="{H - B + 16}" text-anchor="middle">{k}</text>')
-    out.append(f'<text x="{(L + W - R) / 2}" y="{H - 8}" text-anchor="middle">optimiser step (32 x 128 tokens)</text>')
+    out.append(f'<text x="{(L + W - R) / 2}" y="{H - 8}" text-anchor="middle">optimiser step (16 x 128 tokens)</text>')
     out.append(f'<text x="14" y="{(T + H - B) / 2}" transform="rotate(-90 14 {(T + H - B) / 2})" '
                f'text-anchor="middle">held-out cross-entropy (nats/token)</text>')
     out.append(f'<line x1="{L}" x2="{W - R}" y1="{sy(kn_ce):.1f}" y2="{sy(kn_ce):.1f}" stroke="black" '

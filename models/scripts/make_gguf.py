@@ -15,6 +15,12 @@ wrapper below lets it through only when the tokenizer really is the Austen one (
 pre-tokenizer is byte-level with GPT-2's regex and no prefix space, vocabulary 4096) and then writes
 "gpt-2", the llama.cpp pre-tokenizer with that regex; any other unknown tokenizer still fails.
 The converter itself is not modified.
+
+Fixture for tests/llama_cpp/test_austen_gguf.cpp (models/austen/gguf/fixture/): a fixed held-out
+slice (the end-of-text token, then the first 23 tokens of labels/ segment 0), its text, and per
+model transformers' float32 forward pass on the fp16 weights: logits (24 x 4096) and the hidden
+states llama.cpp's adapter captures (embd = the token embeddings, l_out-N = the output of decoder
+layer N, before the final norm), (13, 24, width). `--fixture-only` skips the conversion.
 """
 
 import json
@@ -34,7 +40,41 @@ def is_austen_tokenizer(tokenizer):
             and pre.get("add_prefix_space") is False)
 
 
+def write_fixture():
+    import numpy as np
+    import torch
+    from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
+    torch.set_num_threads(1)
+    out = os.path.join(AUSTEN, "gguf", "fixture")
+    os.makedirs(out, exist_ok=True)
+    tok = PreTrainedTokenizerFast.from_pretrained(os.path.join(AUSTEN, "tokenizer"))
+    seg = np.load(os.path.join(AUSTEN, "labels", "tokens.npy"))[:23]
+    ids = np.concatenate([[tok.eos_token_id], seg]).astype(np.int32)
+    text = tok.decode(seg.tolist())
+    assert tok(text)["input_ids"] == seg.tolist()
+    with open(os.path.join(out, "slice.txt"), "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    np.save(os.path.join(out, "tokens.npy"), ids)
+    for name in MODELS:
+        model = AutoModelForCausalLM.from_pretrained(os.path.join(AUSTEN, name), dtype=torch.float32,
+                                                     attn_implementation="eager").eval()
+        states = []
+        hooks = [model.model.embed_tokens.register_forward_hook(lambda m, i, o: states.append(o))]
+        hooks += [layer.register_forward_hook(lambda m, i, o: states.append(o[0] if isinstance(o, tuple) else o))
+                  for layer in model.model.layers]
+        with torch.no_grad():
+            logits = model(input_ids=torch.from_numpy(ids.astype(np.int64))[None]).logits[0]
+        for h in hooks:
+            h.remove()
+        hidden = torch.stack([s.reshape(len(ids), -1) for s in states]).numpy().astype(np.float32)
+        np.save(os.path.join(out, f"{name}-logits.npy"), logits.numpy().astype(np.float32))
+        np.save(os.path.join(out, f"{name}-hidden.npy"), hidden)
+        print(f"fixture {name}: logits {tuple(logits.shape)}, hidden {hidden.shape}")
+
+
 def main():
+    if sys.argv[1:] == ["--fixture-only"]:
+        return write_fixture()
     llama_cpp = os.path.abspath(sys.argv[1])
     sys.path.insert(0, llama_cpp)
     sys.path.insert(1, os.path.join(llama_cpp, "gguf-py"))
@@ -78,6 +118,7 @@ def main():
                         "--model-name", f"austen-{name}"]
             convert_hf_to_gguf.main()
             print(f"wrote {target}: {os.path.getsize(target)} bytes")
+    write_fixture()
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ declare -A recipe=(
   [llama-w32]="--arch llama --width 32 --heads 1 --seed 1 --order-seed 11"
   [llama-student]="--arch llama --width 64 --heads 2 --seed 1 --order-seed 11 --teacher models/austen/llama-a"
 )
-names=("$@")  # STEPS overrides the 500 optimiser steps (32 x 128 tokens each)
+names=("$@")  # STEPS overrides the 400 optimiser steps (16 x 128 tokens each)
 [ ${#names[@]} -gt 0 ] || names=(llama-a llama-b gpt2-a gpt2-b llama-w64 llama-w32 llama-student)
 mkdir -p models/austen/logs
 for name in "${names[@]}"; do
   # shellcheck disable=SC2086
-  nice -n 10 "$py" models/scripts/train.py ${recipe[$name]} --steps "${STEPS:-500}" --out "models/austen/$name" \
+  nice -n 10 "$py" models/scripts/train.py ${recipe[$name]} --steps "${STEPS:-400}" --out "models/austen/$name" \
     >"models/austen/logs/$name.log" 2>&1
 done
