@@ -92,7 +92,7 @@ void check_model(const std::string& name) {
   REQUIRE(logits.extent(0) == want.extent(0));
   REQUIRE(logits.extent(1) == want.extent(1));
   // ggml's CPU matmul with f16 weights rounds the activations to f16 too; transformers computed in
-  // float32. Measured worst |difference|: see models/austen/README.md (llama.cpp section).
+  // float32. Measured worst |difference| 1.95e-3 (llama-a) and 1.94e-3 (llama-b): 1e-2 is ~5x that.
   double worst = 0.0;
   std::size_t argmax_agree = 0;
   for (std::size_t i = 0; i < want.extent(0); ++i) {
@@ -105,7 +105,7 @@ void check_model(const std::string& name) {
     argmax_agree += a == b;
   }
   MESSAGE(name << ": max |logit difference| " << worst);
-  CHECK(worst < 5e-2);
+  CHECK(worst < 1e-2);
   CHECK(argmax_agree == want.extent(0));
 
   // hidden: (13, tokens, width) = embd, l_out-0 .. l_out-11
@@ -127,7 +127,8 @@ void check_model(const std::string& name) {
       }
     }
     INFO("hidden state " << layer << ": max |difference| " << diff << " of max |value| " << scale);
-    CHECK(diff <= 1e-2 * std::max(1.0, scale));
+    // embd is exact; layer outputs measured within 2.3e-4 of their largest |value| (f16 activations)
+    CHECK(diff <= 1e-3 * std::max(1.0, scale));
   }
 }
 
