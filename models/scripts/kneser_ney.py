@@ -6,7 +6,7 @@ chapter start counting as one left neighbour), the uniform law 1/V at the bottom
 seen passing its lower order through. Documents (chapters, ending in the end-of-text token) are the
 sentences: contexts never cross them. Unlike the C++ class (one D for all orders, 0.75 by
 default) D_k = n1 / (n1 + 2 n2) per order from that order's count-of-counts (Ney et al. 1994),
-which only makes the baseline stronger. N-grams are coded as int64 with 12 bits per token
+a standard estimate. N-grams are coded as int64 with 12 bits per token
 (V = 4096, orders <= 5).
 """
 
