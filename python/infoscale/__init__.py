@@ -5,7 +5,9 @@ and the type stubs. Submodules: ``infoscale.entropic`` (entropic scaling), ``inf
 (layer-boundary analysis), ``infoscale.hvib`` (hierarchical variational information bottleneck).
 ``analyse_layers``, ``analyse_dump`` and ``LayerAnalysis`` run the pipeline of the command-line
 ``infoscale layers`` and return a ``LayerReport``; ``infoscale.hf`` (imported on demand; needs torch
-and transformers) collects hidden states, attentions and logits from Hugging Face models.
+and transformers) collects hidden states, attentions and logits from Hugging Face models;
+``infoscale.models`` (on demand, same needs) loads the causal LMs shipped in models/austen/ and the
+all-MiniLM-L6-v2 sentence embedder.
 """
 
 import sys as _sys
