@@ -75,6 +75,17 @@ cli_test(NAME layers_single_text ARGS layers layers_single.safetensors --no-prog
 cli_test(NAME layers_plot ARGS layers layers_planted.safetensors --resamples 20 --no-progress --plot
          ${CMAKE_CURRENT_BINARY_DIR}/layers_plot.svg)
 cli_test(NAME usage_layers_weights ARGS layers layers_planted.safetensors --weights 1,2 RC 2 STDERR "--weights")
+# Options the pipeline bounds (layers/layer_analysis.hpp): usage errors naming the option.
+cli_test(NAME usage_layers_seed ARGS layers layers_planted.safetensors --seed -1 RC 2 STDERR "a 64-bit seed")
+cli_test(NAME usage_layers_one_resample ARGS layers layers_planted.safetensors --resamples 1 RC 2
+         STDERR "argument 'resamples' is 1: too few for a 95% interval")
+cli_test(NAME usage_layers_resamples_bound ARGS layers layers_planted.safetensors --resamples 100000000 RC 2
+         STDERR "at most 100000 are allowed")
+cli_test(NAME usage_layers_zero_weights ARGS layers layers_planted.safetensors --weights 0,0,0 RC 2
+         STDERR "argument 'weights' must have a finite, positive sum")
+cli_test(NAME usage_layers_huge_weights ARGS layers layers_planted.safetensors --weights 1e308,1e308,1e308 RC 2
+         STDERR "argument 'weights' must have a finite, positive sum")
+cli_test(NAME layers_minmax ARGS layers layers_planted.safetensors --resamples 20 --normalization minmax --no-progress)
 cli_test(NAME file_layers_no_hidden ARGS layers layers_no_hidden.safetensors RC 1
          STDERR "has no tensor named 'hidden_states'")
 cli_test(NAME file_layers_rank ARGS layers layers_rank2.safetensors RC 1

@@ -63,7 +63,10 @@ inline CLI::App* add_layers(CLI::App& app, layers_args& args, const std::string&
   cmd->add_option("--resamples", args.resamples, "Bootstrap resamples over sequences (default 1000)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", args.seed, "Seed of the bootstrap and the probes' folds (default 0)")
-      ->check(CLI::NonNegativeNumber);
+      ->check([](const std::string& v) {
+        return v.find('-') != std::string::npos ? std::string("must be a whole number >= 0 (a 64-bit seed)")
+                                                : std::string();
+      });
   cmd->add_option("--weights", args.weights, "Weights of S1,S2,S3 in E(l) (default 1,0.8,0.6)")
       ->delimiter(',')
       ->expected(3)
