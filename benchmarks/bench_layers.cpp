@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
   const auto pct = detect_boundaries(par, &cka, &probes, &attention, percentile_only);
   const auto bca = detect_boundaries(par, &cka, &probes, &attention);
   const auto t6 = std::chrono::steady_clock::now();
-  const bool same = pct.boundaries.size() == report.boundaries.size() && bca.boundaries.size() == report.boundaries.size();
+  const bool same =
+      pct.boundaries.size() == report.boundaries.size() && bca.boundaries.size() == report.boundaries.size();
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("bench_layers: %zu layers x %zu tokens x %zu wide, %zu sequences, %zu resamples\n", layers, n,

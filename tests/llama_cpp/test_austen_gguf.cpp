@@ -146,8 +146,9 @@ TEST_CASE("Austen GGUF: llama.cpp's gpt-2 pre-tokenizer gives the transformers t
   const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   REQUIRE(!text.empty());
   std::vector<llama_token> ids(text.size() + 8);
-  const int n = llama_tokenize(llama_model_get_vocab(l.model.get()), text.data(), static_cast<std::int32_t>(text.size()),
-                               ids.data(), static_cast<std::int32_t>(ids.size()), false, true);
+  const int n = llama_tokenize(llama_model_get_vocab(l.model.get()), text.data(),
+                               static_cast<std::int32_t>(text.size()), ids.data(),
+                               static_cast<std::int32_t>(ids.size()), false, true);
   REQUIRE(n > 0);
   ids.resize(static_cast<std::size_t>(n));
   std::vector<llama_token> want = fixture_tokens();
