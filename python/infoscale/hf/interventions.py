@@ -96,6 +96,11 @@ class NoiseInjection:
         self._handles: list = []
         self.noise_std: dict = {l: [] for l in self.layers}  #: per layer, the noise std of each call
 
+    def start_batch(self, sample_ids: Sequence[int]) -> None:
+        """The samples of the next generate() call, in batch order; forward calls count from 0."""
+        self.sample_ids = list(sample_ids)
+        self._calls = {l: 0 for l in self.layers}
+
     def __enter__(self) -> "NoiseInjection":
         for k, l in enumerate(self.layers):
             self._handles.append(self.blocks[l].register_forward_hook(self._hook(k, l)))
@@ -240,8 +245,7 @@ def generate(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str], *, 
         for bi, batch in enumerate(batches):
             n = batch["input_ids"].shape[0]
             if injection is not None:
-                injection.sample_ids = [(start + i) * samples_per_prompt + j for i in range(n)]
-                injection._calls = {l: 0 for l in injection.layers}
+                injection.start_batch([(start + i) * samples_per_prompt + j for i in range(n)])
             torch.manual_seed(seed * 1_000_003 + bi * 1009 + j)
             with torch.no_grad():
                 ids = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=do_sample,
