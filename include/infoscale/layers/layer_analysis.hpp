@@ -309,6 +309,17 @@ class layer_analysis {
       }
       r.boundaries.push_back(std::move(e));
     }
+    if (probes_) {
+      r.probe_scores = probes_->scores(0);
+      r.information = information_profile(*probes_, 0);
+      std::vector<std::size_t> pairs;
+      std::vector<std::string> names;
+      for (const boundary_estimate& e : r.boundaries) {
+        pairs.push_back(e.pair);
+        names.push_back(e.name);
+      }
+      r.kinks = information_kinks(policy, *probes_, pairs, names, bootstrap, options_.confidence);
+    }
     return r;
   }
 

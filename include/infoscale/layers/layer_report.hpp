@@ -17,6 +17,7 @@
 
 #include "infoscale/layers/bootstrap.hpp"
 #include "infoscale/layers/fusion.hpp"
+#include "infoscale/layers/information_kinks.hpp"
 #include "infoscale/layers/peaks.hpp"
 #include "infoscale/layers/probe.hpp"
 
@@ -69,6 +70,10 @@ struct layer_report {
   std::vector<double> cka, s1, s2, s3, evidence;   ///< per pair; s2/s3 empty when not computed
   std::vector<peak> peaks;                         ///< every peak of E with prominence >= min_prominence
   std::vector<boundary_estimate> boundaries;
+  /// Per hidden state 0..L, with probes only: P(l), the mean macro-F1 over label sets (MS eq. (4)),
+  /// and I(Y; Yhat_l) in bits, the information estimate of layers/information_kinks.hpp.
+  std::vector<double> probe_scores, information;
+  std::vector<information_kink> kinks;  ///< prediction 1.2's test at each boundary (with probes only)
 
   /// "S1", "S1,S3", ...: the signals fused into E.
   [[nodiscard]] std::string signals() const {

@@ -389,6 +389,18 @@ class probe_evidence {
   }
   [[nodiscard]] const resampling_plan& plan() const { return plan_; }
   [[nodiscard]] std::size_t layers() const { return layers_.size(); }
+  [[nodiscard]] std::size_t tasks() const { return layers_.empty() ? 0 : layers_[0].size(); }
+
+  /// Confusion matrix of one layer and task, summed over sequences with per-sequence weights `w`.
+  [[nodiscard]] Eigen::MatrixXd confusion(std::size_t layer, std::size_t task,
+                                          std::span<const double> w) const {
+    const auto& per_sequence = layers_.at(layer).at(task);
+    if (w.size() != per_sequence.size())
+      detail::raise("probe_evidence::confusion", "w", "must give one weight per sequence");
+    Eigen::MatrixXd c = Eigen::MatrixXd::Zero(per_sequence[0].rows(), per_sequence[0].cols());
+    for (std::size_t s = 0; s < per_sequence.size(); ++s) c += w[s] * per_sequence[s];
+    return c;
+  }
 
  private:
   std::vector<std::size_t> lengths_;

@@ -116,6 +116,14 @@ inline std::string join_sizes(const std::vector<std::size_t>& v, const char* sep
     }
     append_format(out, " %10.6f\n", r.evidence[l]);
   }
+  if (!r.information.empty()) {
+    out +=
+        "\nper hidden state: P = probe macro-F1 (mean over label sets), I = I(Y; Yhat) bits, a lower bound "
+        "on I(X; h)\n";
+    append_format(out, "%5s %10s %10s\n", "state", "P", "I bits");
+    for (std::size_t l = 0; l < r.information.size(); ++l)
+      append_format(out, "%5zu %10.6f %10.6f\n", l, r.probe_scores[l], r.information[l]);
+  }
   append_format(out, "\npeaks of E with prominence >= %g:", r.min_prominence);
   if (r.peaks.empty()) out += " none";
   for (const peak& p : r.peaks) append_format(out, " pair %zu (%.4f)", p.index, p.prominence);
@@ -138,6 +146,18 @@ inline std::string join_sizes(const std::vector<std::size_t>& v, const char* sep
                   r.bootstrap ? (x.accepted ? "yes" : "no") : "- (no CI)");
   }
   if (degenerate) out += "* BCa undefined (no spread in the bootstrap or jackknife): percentile interval\n";
+  if (!r.kinks.empty()) {
+    out +=
+        "\nslope of I at each boundary (MS prediction 1.2; hinge fit at pair + 1/2, percentile CI of the "
+        "jump):\n";
+    append_format(out, "%-4s %6s %12s %12s %12s %24s %s\n", "", "tau", "slope before", "slope after", "jump",
+                  "CI of jump", "discontinuous");
+    for (const information_kink& k : r.kinks) {
+      append_format(out, "%-4s %6.1f %12.6f %12.6f %12.6f %24s %s\n", k.boundary.c_str(), k.tau,
+                    k.slope_before, k.slope_after, k.jump, detail::interval_text(k.ci).c_str(),
+                    k.ci ? (k.discontinuous() ? "yes" : "no") : "- (no CI)");
+    }
+  }
   return out;
 }
 
@@ -209,6 +229,26 @@ inline std::string join_sizes(const std::vector<std::size_t>& v, const char* sep
                   {"accepted", x.accepted}});
   }
   out["boundaries"] = bs;
+  if (!r.information.empty()) {
+    json scores = json::array(), bits = json::array(), kinks = json::array();
+    for (const double v : r.probe_scores) scores.push_back(json_number(v));
+    for (const double v : r.information) bits.push_back(json_number(v));
+    for (const information_kink& k : r.kinks) {
+      kinks.push_back({{"boundary", k.boundary},
+                       {"pair", k.pair},
+                       {"tau", k.tau},
+                       {"slope_before", json_number(k.slope_before)},
+                       {"slope_after", json_number(k.slope_after)},
+                       {"jump", json_number(k.jump)},
+                       {"ci", detail::interval_json(k.ci)},
+                       {"discontinuous", k.discontinuous()}});
+    }
+    out["probe_scores"] = scores;
+    out["information_bits"] = bits;
+    out["information_estimate"] =
+        "I(Y; Yhat): plug-in MI of the out-of-fold probe confusion, mean over label sets";
+    out["kinks"] = kinks;
+  }
   return out;
 }
 
