@@ -25,6 +25,7 @@
 
 #include "cli/compare_command.hpp"
 #include "cli/layers_command.hpp"
+#include "cli/study_command.hpp"
 #include "cli/level_command.hpp"
 #include "cli/thermo_command.hpp"
 
@@ -79,11 +80,13 @@ int main(int argc, char** argv) {
   cli::compare_args compare;
   cli::level_args level;
   cli::layers_args layers;
+  cli::study_args study;
   auto* thermo_cmd =
       cli::add_thermo(app, thermo, fixtures + "/lm/char_lm_logits.npy", fixtures + "/lm/char_lm_targets.npy");
   auto* compare_cmd = cli::add_compare(app, compare);
   auto* level_cmd = cli::add_level(app, level);
   auto* layers_cmd = cli::add_layers(app, layers, fixtures + "/minilm/minilm_pride.safetensors");
+  auto* study_cmd = cli::add_study(app, study);
   require_finite_numbers(app);
 
   try {
@@ -105,6 +108,7 @@ int main(int argc, char** argv) {
     if (compare_cmd->parsed()) rc = cli::run_compare(compare);
     if (level_cmd->parsed()) rc = cli::run_level(level);
     if (layers_cmd->parsed()) rc = cli::run_layers(layers);
+    if (study_cmd->parsed()) rc = cli::run_study_command(study);
     // Commands check their inputs before printing; this catches any that does not.
     infoscale::io::check_mapped_reads();
     return finish(rc);

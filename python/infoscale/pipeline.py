@@ -158,12 +158,14 @@ class LayerAnalysis:
         """What the report says about the attention tensor (a dump states its own shape)."""
         self._core.describe_attention(dtype, [int(n) for n in shape], bool(mask))
 
-    def report(self, notes: Sequence[str] = ()) -> LayerReport:
+    def report(self, notes: Sequence[str] = (), normalization: Optional[str] = None) -> LayerReport:
         """Fuses the signals, finds the boundaries (with bootstrap CIs when there are >= 2 sequences)
-        and returns the report; ``notes`` are printed before the analysis' own."""
+        and returns the report; ``notes`` are printed before the analysis' own. ``normalization``
+        ('max' or 'minmax') overrides the option for this report only: both readings of eq. (6)
+        from one collection."""
         for n in notes:
             self._core.note(str(n))
-        return self._core.report(self.policy)
+        return self._core.report(self.policy, normalization)
 
 
 def analyse_layers(hidden_states: Any, *, sequence_offsets: Any = None, attentions: Any = None,

@@ -13,6 +13,7 @@
 #include "bindings.hpp"
 #include "infoscale/layers/layer_dump.hpp"
 #include "infoscale/layers/report_format.hpp"
+#include "infoscale/layers/report_svg.hpp"
 #include "tensors.hpp"
 
 namespace infoscale::python {
@@ -21,6 +22,12 @@ namespace {
 using namespace nb::literals;
 constexpr std::string_view function = "layers";
 
+signal_normalization parse_normalization(const std::string& normalization) {
+  if (normalization != "max" && normalization != "minmax")
+    detail::raise(function, "normalization", "must be 'max' or 'minmax', got '" + normalization + "'");
+  return normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
+}
+
 layer_options make_options(std::size_t resamples, std::uint64_t seed, std::array<double, 3> weights,
                            const std::string& normalization, double min_prominence, bool edges,
                            const std::string& probe, bool causal, std::size_t folds) {
@@ -28,9 +35,7 @@ layer_options make_options(std::size_t resamples, std::uint64_t seed, std::array
   o.resamples = resamples;
   o.seed = seed;
   o.weights = weights;
-  if (normalization != "max" && normalization != "minmax")
-    detail::raise(function, "normalization", "must be 'max' or 'minmax', got '" + normalization + "'");
-  o.normalization = normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
+  o.normalization = parse_normalization(normalization);
   o.min_prominence = min_prominence;
   o.include_edges = edges;
   if (probe != "logistic" && probe != "mlp")
@@ -160,6 +165,38 @@ void bind_layer_report(nb::module_& m) {
                    })
       .def_prop_ro("seed",
                    [](const layer_report& r) -> std::uint64_t { return r.bootstrap ? r.bootstrap->seed : 0; })
+      .def_prop_ro(
+          "probe_scores",
+          [](const layer_report& r) { return owned_vector(std::vector<double>(r.probe_scores)); },
+          nb::rv_policy::move, "P(l) per hidden state 0..L (mean macro-F1 over label sets); empty without labels.")
+      .def_prop_ro(
+          "information",
+          [](const layer_report& r) { return owned_vector(std::vector<double>(r.information)); },
+          nb::rv_policy::move,
+          "I(Y; Yhat_l) in bits per hidden state: plug-in MI of the out-of-fold probe confusion, mean over\n"
+          "label sets, a lower bound on I(X; h_l); empty without labels.")
+      .def_prop_ro(
+          "kinks",
+          [](const layer_report& r) {
+            nb::list out;
+            for (const information_kink& k : r.kinks) {
+              nb::dict d;
+              d["boundary"] = k.boundary;
+              d["pair"] = k.pair;
+              d["tau"] = k.tau;
+              d["slope_before"] = k.slope_before;
+              d["slope_after"] = k.slope_after;
+              d["jump"] = k.jump;
+              d["ci"] = k.ci;
+              d["discontinuous"] = k.discontinuous();
+              out.append(d);
+            }
+            return out;
+          },
+          "Prediction 1.2 at each boundary: the hinge fit's slope jump of `information` and its percentile CI.")
+      .def(
+          "svg", [](const layer_report& r, const std::string& title) { return layer_report_svg(r, title); },
+          "title"_a = "", "The figure of `infoscale layers --plot` (signals, E(l), boundaries with CIs) as SVG text.")
       .def_prop_ro("attention", &attention_dict, "{'dtype', 'shape', 'padding_mask', 'causal_mask'} or None.")
       .def_prop_ro("probes", &probes_dict, "{'classes', 'kind', 'folds'} or None.")
       .def("__str__", &format_text)
@@ -240,11 +277,14 @@ void bind_layer_report(nb::module_& m) {
           "dtype"_a, "shape"_a, "padding_mask"_a)
       .def(
           "report",
-          [](const layer_analysis& a, const std::string& policy) {
+          [](const layer_analysis& a, const std::string& policy, const std::optional<std::string>& normalization) {
+            std::optional<signal_normalization> fusion;
+            if (normalization) fusion = parse_normalization(*normalization);
             nb::gil_scoped_release release;
-            return visit_policy(policy, function, [&](auto pol) { return a.report(pol); });
+            return visit_policy(policy, function, [&](auto pol) { return a.report(pol, fusion); });
           },
-          "policy"_a = "par");
+          "policy"_a = "par", "normalization"_a = nb::none(),
+          "The report; `normalization` ('max' or 'minmax') overrides the analysis' option for this call.");
 
   m.def(
       "analyse_layer_dump",

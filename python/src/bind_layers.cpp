@@ -11,6 +11,7 @@ void bind_boundaries(nb::module_& m);
 void bind_interventions(nb::module_& m);
 void bind_behaviour(nb::module_& m);
 void bind_layer_report(nb::module_& m);
+void bind_study(nb::module_& m);
 
 void bind_layers(nb::module_& m) {
   nb::module_ layers = m.def_submodule(
@@ -30,6 +31,7 @@ void bind_layers(nb::module_& m) {
   bind_interventions(layers);
   bind_behaviour(layers);
   bind_layer_report(layers);
+  bind_study(layers);
 }
 
 }  // namespace infoscale::python

@@ -11,12 +11,12 @@
 #include <filesystem>
 #include <infoscale/layers/layer_dump.hpp>
 #include <infoscale/layers/report_format.hpp>
+#include <infoscale/layers/report_svg.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "inputs.hpp"
-#include "layers_plot.hpp"
 #include "output.hpp"
 #include "progress.hpp"
 
@@ -123,7 +123,7 @@ inline int run_layers(const layers_args& args) {
   }
   bar.reset();
   io::check_mapped_reads();  // nothing computed from a file truncated under us is reported
-  if (!args.plot.empty()) plot_layers(args.plot, r);
+  if (!args.plot.empty()) write_svg(args.plot, layer_report_plot(r));
   if (args.json)
     std::printf("%s\n", format_json(r).c_str());
   else

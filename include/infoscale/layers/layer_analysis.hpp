@@ -216,10 +216,12 @@ class layer_analysis {
 
   /// Fuses the signals and finds the boundaries, with bootstrap intervals when there are at least
   /// two sequences. Host policies only: `par` evaluates the resamples on threads, with results
-  /// that do not depend on the thread count.
+  /// that do not depend on the thread count. `normalization` overrides the option's for this
+  /// report only, so both readings of eq. (6) come from one collection.
   template <ExecutionPolicy P>
   requires(std::same_as<P, seq_t> || std::same_as<P, par_t>) [[nodiscard]] layer_report
-      report(P policy) const {
+      report(P policy, std::optional<signal_normalization> normalization = std::nullopt) const {
+    const signal_normalization fusion = normalization.value_or(options_.normalization);
     if (hidden_ < 3)
       raise(source_, "has hidden_states for " + std::to_string(hidden_) +
                          " layers; at least 3 (embeddings and 2 layers) are needed");
@@ -232,7 +234,7 @@ class layer_analysis {
     r.features = features_;
     r.sequences = lengths_.size();
     r.weights = options_.weights;
-    r.normalization = options_.normalization;
+    r.normalization = fusion;
     r.min_prominence = options_.min_prominence;
     r.include_edges = options_.include_edges;
     r.notes = notes_;
@@ -265,7 +267,7 @@ class layer_analysis {
 
     boundary_options bopt;
     bopt.weights = options_.weights;
-    bopt.normalization = options_.normalization;
+    bopt.normalization = fusion;
     bopt.s3_first_pair = 1;  // pair 0 of S3 is a placeholder
     bopt.min_prominence = options_.min_prominence;
     bopt.include_edges = options_.include_edges;
@@ -285,6 +287,7 @@ class layer_analysis {
     if (bootstrap) {
       r.bootstrap = bootstrap_description{options_.resamples, options_.seed, options_.confidence,
                                           options_.max_ci_width, found.failed_resamples};
+      r.resampled = found.resampled;
       if (found.failed_resamples != 0)
         r.notes.push_back(
             std::to_string(found.failed_resamples) +

@@ -70,6 +70,9 @@ struct layer_report {
   std::vector<double> cka, s1, s2, s3, evidence;   ///< per pair; s2/s3 empty when not computed
   std::vector<peak> peaks;                         ///< every peak of E with prominence >= min_prominence
   std::vector<boundary_estimate> boundaries;
+  /// Per bootstrap resample, the pair of each boundary in that resample (NaN: absent there); slot 1
+  /// is used only with two boundaries. Cross-model statistics resample from these.
+  std::vector<std::array<double, 2>> resampled;
   /// Per hidden state 0..L, with probes only: P(l), the mean macro-F1 over label sets (MS eq. (4)),
   /// and I(Y; Yhat_l) in bits, the information estimate of layers/information_kinks.hpp.
   std::vector<double> probe_scores, information;

@@ -15,10 +15,10 @@ Nothing here downloads: load models and tokenizers yourself (``from_pretrained``
 works offline with ``HF_HUB_OFFLINE=1``). Attention maps need ``attn_implementation="eager"``.
 """
 
-from .collector import LayerDump, collect_layers, layer_report
+from .collector import LayerDump, collect_layers, layer_analysis, layer_report
 from .interventions import InterventionResult, NoiseInjection, run_intervention
 from .modules import Taps, find_taps
 from .thermo import TextThermodynamics, next_token_thermodynamics
 
 __all__ = ["InterventionResult", "LayerDump", "NoiseInjection", "TextThermodynamics", "Taps", "collect_layers",
-           "find_taps", "layer_report", "next_token_thermodynamics", "run_intervention"]
+           "find_taps", "layer_analysis", "layer_report", "next_token_thermodynamics", "run_intervention"]

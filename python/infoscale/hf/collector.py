@@ -238,12 +238,22 @@ def _layout(ids: list) -> tuple:
     return lengths, offsets
 
 
-def _labels(labels: Any, lengths: list) -> Optional[np.ndarray]:
+def _labels(labels: Any, lengths: list) -> Any:
+    """Per-text labels -> one int64 array over all tokens; a dict {task: per-text labels} -> a
+    2-D array [tasks, tokens] (several label sets: S2 is then the mean over them)."""
     if labels is None:
         return None
+    if isinstance(labels, dict):
+        if not labels:
+            return None
+        return np.stack([_labels(per_text, lengths) for per_text in labels.values()])
     parts = [np.asarray(y).astype(np.int64).reshape(-1) for y in labels]
     if len(parts) != len(lengths) or any(len(p) != n for p, n in zip(parts, lengths)):
-        raise ValueError("labels must give one int array per text, one label per token (special tokens included)")
+        bad = next((i for i, (p, n) in enumerate(zip(parts, lengths)) if len(p) != n), None)
+        where = (f" (text {bad}: {len(parts[bad])} labels, {lengths[bad]} tokens)" if bad is not None
+                 else f" ({len(parts)} label arrays for {len(lengths)} texts)")
+        raise ValueError("labels must give one int array per text, one label per token (special tokens included)"
+                         + where)
     return np.concatenate(parts)
 
 
@@ -334,6 +344,19 @@ def layer_report(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], *
                               attentions=attentions, labels=labels, blocks=blocks,
                               attention_modules=attention_modules, source=source)
         return dump.analyse(**options)
+    return layer_analysis(model, tokenizer, texts, batch_size=batch_size, device=device, max_length=max_length,
+                          attentions=attentions, labels=labels, spill_dir=spill_dir, source=source, blocks=blocks,
+                          attention_modules=attention_modules, **options).report()
+
+
+def layer_analysis(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], *, batch_size: int = 8,
+                   device: Any = None, max_length: Optional[int] = None, attentions: bool = True, labels: Any = None,
+                   spill_dir: Optional[str] = None, source: Optional[str] = None, blocks: Any = None,
+                   attention_modules: Any = None, **options: Any) -> LayerAnalysis:
+    """:func:`layer_report` with ``stream=True``, stopped before the report: the returned
+    :class:`infoscale.LayerAnalysis` has every layer added, so ``.report()`` can be called for each
+    normalisation without running the model again. ``labels`` may be a dict {task: per-text labels}
+    (several label sets). Options as :func:`layer_report`."""
     ids = tokenize(tokenizer, texts, max_length)
     lengths, offsets = _layout(ids)
     analysis = LayerAnalysis(lengths, labels=_labels(labels, lengths), source=source or _source(model), **options)
@@ -348,4 +371,4 @@ def layer_report(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], *
         if spill is not None:
             for layer in spill.layers():
                 analysis.add_hidden_layer(layer)
-    return analysis.report()
+    return analysis

@@ -1,21 +1,22 @@
 #pragma once
-// `infoscale layers --plot`: the three signals (each over its maximum), E(l), and the boundaries
-// with their BCa intervals shaded.
+// The layer report as a figure (MS Figures 3-6; `infoscale layers --plot`): the three signals
+// (each over its maximum), E(l), and the boundaries with their BCa intervals shaded.
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <infoscale/layers/layer_report.hpp>
 #include <string>
 #include <vector>
 
-#include "svg_plot.hpp"
+#include "infoscale/io/svg_plot.hpp"
+#include "infoscale/layers/layer_report.hpp"
 
-namespace infoscale::cli {
+namespace infoscale {
 
-inline void plot_layers(const std::string& file, const layer_report& r) {
+/// The figure of one report; `title` defaults to "infoscale layers: " and the source's file name.
+[[nodiscard]] inline svg_plot layer_report_plot(const layer_report& r, std::string title = {}) {
   svg_plot plot;
-  plot.title = "infoscale layers: " + std::filesystem::path(r.source).filename().string();
+  plot.title = title.empty() ? "infoscale layers: " + std::filesystem::path(r.source).filename().string() : title;
   plot.x_label = "layer pair l (layer l -> l+1)";
   plot.y_label = "signal / max, and E(l)";
   const auto normalised = [](std::vector<double> v) {
@@ -41,7 +42,12 @@ inline void plot_layers(const std::string& file, const layer_report& r) {
     }
     plot.markers.push_back(m);
   }
-  write_svg(file, plot);
+  return plot;
 }
 
-}  // namespace infoscale::cli
+/// The figure of one report as an SVG document.
+[[nodiscard]] inline std::string layer_report_svg(const layer_report& r, std::string title = {}) {
+  return render_svg(layer_report_plot(r, std::move(title)));
+}
+
+}  // namespace infoscale

@@ -1,16 +1,16 @@
 #pragma once
 // A hand-written SVG line plot (no library): curves over an integer x axis, vertical markers with
-// shaded intervals, axes with ticks, axis labels and a legend. Enough for `infoscale layers --plot`.
+// shaded intervals, axes with ticks, axis labels and a legend: the layer report's figures.
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <infoscale/core/error.hpp>
+#include "infoscale/core/error.hpp"
 #include <string>
 #include <vector>
 
-namespace infoscale::cli {
+namespace infoscale {
 
 struct svg_curve {
   std::string label;
@@ -32,7 +32,7 @@ struct svg_plot {
   std::vector<svg_marker> markers;
 };
 
-namespace detail {
+namespace detail::svg {
 
 inline std::string escape_xml(const std::string& s) {
   std::string out;
@@ -63,11 +63,11 @@ inline std::string fmt(const char* format, double v) {
   return buffer;
 }
 
-}  // namespace detail
+}  // namespace detail::svg
 
 /// The plot as an SVG document.
 inline std::string render_svg(const svg_plot& plot) {
-  using detail::fmt;
+  using detail::svg::fmt;
   const double width = 760, height = 440, left = 70, right = 180, top = 40, bottom = 60;
   const double pw = width - left - right, ph = height - top - bottom;
   std::size_t n = 0;
@@ -89,7 +89,7 @@ inline std::string render_svg(const svg_plot& plot) {
        "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   s += "<text x=\"" + fmt("%.1f", left + pw / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">" +
-       detail::escape_xml(plot.title) + "</text>\n";
+       detail::svg::escape_xml(plot.title) + "</text>\n";
   // Confidence intervals (shaded) and boundary markers.
   for (const auto& m : plot.markers) {
     if (std::isfinite(m.lower) && std::isfinite(m.upper)) {
@@ -102,7 +102,7 @@ inline std::string render_svg(const svg_plot& plot) {
     s += "<line x1=\"" + fmt("%.1f", x) + "\" y1=\"" + fmt("%.1f", top) + "\" x2=\"" + fmt("%.1f", x) +
          "\" y2=\"" + fmt("%.1f", top + ph) + "\" stroke=\"#444444\" stroke-dasharray=\"6,3\"/>\n";
     s += "<text x=\"" + fmt("%.1f", x + 3) + "\" y=\"" + fmt("%.1f", top + 14) + "\">" +
-         detail::escape_xml(m.label) + "</text>\n";
+         detail::svg::escape_xml(m.label) + "</text>\n";
   }
   // Axes, ticks and labels.
   s += "<line x1=\"" + fmt("%.1f", left) + "\" y1=\"" + fmt("%.1f", top + ph) + "\" x2=\"" +
@@ -129,9 +129,9 @@ inline std::string render_svg(const svg_plot& plot) {
          fmt("%g", std::round(y / y_step) * y_step) + "</text>\n";
   }
   s += "<text x=\"" + fmt("%.1f", left + pw / 2) + "\" y=\"" + fmt("%.1f", height - 15) +
-       "\" text-anchor=\"middle\">" + detail::escape_xml(plot.x_label) + "</text>\n";
+       "\" text-anchor=\"middle\">" + detail::svg::escape_xml(plot.x_label) + "</text>\n";
   s += "<text transform=\"translate(18," + fmt("%.1f", top + ph / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\">" + detail::escape_xml(plot.y_label) + "</text>\n";
+       ") rotate(-90)\" text-anchor=\"middle\">" + detail::svg::escape_xml(plot.y_label) + "</text>\n";
   // Curves (a NaN starts a new segment) with point markers.
   for (const auto& c : plot.curves) {
     std::string path;
@@ -160,7 +160,7 @@ inline std::string render_svg(const svg_plot& plot) {
          "\" y2=\"" + fmt("%.1f", ly) + "\" stroke=\"" + c.colour + "\" stroke-width=\"" +
          fmt("%.1f", c.width) + "\"" + (c.dashed ? " stroke-dasharray=\"4,3\"" : "") + "/>\n";
     s += "<text x=\"" + fmt("%.1f", lx + 30) + "\" y=\"" + fmt("%.1f", ly + 4) + "\">" +
-         detail::escape_xml(c.label) + "</text>\n";
+         detail::svg::escape_xml(c.label) + "</text>\n";
     ly += 20;
   }
   if (!plot.markers.empty()) {
@@ -183,4 +183,4 @@ inline void write_svg(const std::string& path, const svg_plot& plot) {
   if (!out) infoscale::detail::raise("write_svg", path, "cannot be written");
 }
 
-}  // namespace infoscale::cli
+}  // namespace infoscale

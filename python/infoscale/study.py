@@ -1,0 +1,316 @@
+"""The multi-scale study end to end on causal LMs: Zhang & Dong's Experiment 1 (boundaries from
+CKA change, probe jumps and attention drift, per model), Experiment 3 (Tables 1 and 3 across two
+architecture families) and the §3.3.2 prediction scorecard, as one call or one command::
+
+    python -m infoscale.study                    # the shipped Austen decoders, held-out labelled text
+    python -m infoscale.study --model NAME:FAMILY:HF_FOLDER ... --texts FILE [--labels DIR]
+
+Per model the library's single pipeline runs (``infoscale.hf.layer_analysis``: the model's layers
+are reduced as they are produced); the tables, the scorecard, the Markdown and JSON and the
+figures are the library's too (``infoscale.layers.run_study``, ``include/infoscale/layers/study*.hpp``).
+This module only runs the models, checks the labels against the tokens, times the phases and
+writes the files.
+
+Both readings of eq. (6) come from one collection: the main report uses ``normalization``
+(default 'max', the equation as printed) and the other reading is reported beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from . import _core
+from . import layers as _L
+
+Error = _core.Error
+DEFAULT_WEIGHTS = (1.0, 0.8, 0.6)
+NORMALIZATIONS = ("max", "minmax")
+TASKS = ("pos", "dep", "ner")  # the shipped silver labels (models/austen/labels)
+
+
+def _raise(argument: str, problem: str) -> None:
+    raise Error(f"infoscale::study: argument '{argument}' {problem}")
+
+
+@dataclass
+class StudyModel:
+    """A model of the study: its name, architecture family (models of one family are its training
+    runs), and a Hugging Face causal LM with its tokenizer."""
+
+    name: str
+    family: str
+    model: Any
+    tokenizer: Any
+
+
+@dataclass
+class Study:
+    """What :func:`run_study` found.
+
+    Attributes
+    ----------
+    main : infoscale.layers.StudyReport
+        Under the chosen normalisation: ``str(study.main)`` is the Markdown report.
+    alternative : infoscale.layers.StudyReport
+        The same collections fused under the other normalisation of eq. (6).
+    reports : dict
+        ``reports[name][normalization]`` is each model's :class:`infoscale.LayerReport`.
+    options : dict
+    """
+
+    main: Any
+    alternative: Any
+    reports: Dict[str, Dict[str, Any]]
+    options: Dict[str, Any]
+    timings: Dict[str, Dict[str, float]] = field(default_factory=dict)
+
+    def markdown(self) -> str:
+        """The main report, then the other normalisation's tables (its per-model sections are in
+        the JSON)."""
+        other = str(self.alternative).split("\n## Per model")[0]
+        other = other.replace("# Multi-scale study", "# The same study under normalisation '"
+                              + self.options["alternative_normalization"] + "'", 1)
+        return str(self.main) + "\n---\n\n" + other
+
+    def write(self, folder: os.PathLike) -> Dict[str, str]:
+        """Writes report.md, study.json (both normalisations, every number) and the figures
+        (figures/<model>.svg: the three signals and E(l) with boundaries and CIs, MS Figures 3-6;
+        figures/positions.svg: MS Figure 10). Returns the paths."""
+        out = pathlib.Path(folder)
+        (out / "figures").mkdir(parents=True, exist_ok=True)
+        paths = {"markdown": out / "report.md", "json": out / "study.json",
+                 "positions": out / "figures" / "positions.svg"}
+        paths["markdown"].write_text(self.markdown(), encoding="utf-8")
+        data = {"options": self.options, "main": self.main.to_dict(), "alternative": self.alternative.to_dict()}
+        paths["json"].write_text(json.dumps(data, indent=1, allow_nan=False), encoding="utf-8")
+        paths["positions"].write_text(self.main.positions_svg(), encoding="utf-8")
+        norm = self.options["normalization"]
+        for name, by_norm in self.reports.items():
+            p = out / "figures" / f"{name}.svg"
+            p.write_text(by_norm[norm].svg(f"{name}: signals and E(l), normalisation '{norm}'"), encoding="utf-8")
+            paths[name] = p
+        return {k: str(v) for k, v in paths.items()}
+
+
+def shipped_corpus(root: Optional[os.PathLike] = None):
+    """The labelled held-out text of the shipped models: (segments, {task: per-segment labels},
+    token ids per segment), from models/austen/labels (256 sentences of held-out chapters)."""
+    from .models import models_root
+
+    folder = models_root(root) / "labels"
+    texts = (folder / "segments.txt").read_text(encoding="utf-8").splitlines()
+    offsets = np.load(folder / "offsets.npy")
+    if len(offsets) != len(texts) + 1:
+        _raise("root", f"{folder}: offsets.npy has {len(offsets)} entries for {len(texts)} segments")
+    tokens = np.load(folder / "tokens.npy").astype(np.int64)
+    labels = {}
+    for task in TASKS:
+        y = np.load(folder / f"{task}.npy").astype(np.int64)
+        labels[task] = [y[offsets[i]:offsets[i + 1]] for i in range(len(texts))]
+    ids = [tokens[offsets[i]:offsets[i + 1]] for i in range(len(texts))]
+    return texts, labels, ids
+
+
+def shipped_models(names: Sequence[str] = ("llama-a", "llama-b", "gpt2-a", "gpt2-b"),
+                   root: Optional[os.PathLike] = None) -> List[StudyModel]:
+    """The shipped decoders as study models, family = architecture ('llama', 'gpt2')."""
+    from .models import load_shipped
+
+    out = []
+    for n in names:
+        model, tok = load_shipped(n, root)
+        out.append(StudyModel(n, n.split("-")[0], model, tok))
+    return out
+
+
+def _check_labels(tokenizer: Any, texts: Sequence[str], labels: Optional[dict], name: str) -> None:
+    """Every label set must give one label per token of every text, as this tokenizer cuts it."""
+    if not labels:
+        return
+    from .hf.batches import tokenize
+
+    lengths = [len(s) for s in tokenize(tokenizer, texts, None)]
+    for task, per_text in labels.items():
+        if len(per_text) != len(texts):
+            _raise("labels", f"task '{task}' has {len(per_text)} label arrays for {len(texts)} texts")
+        for i, (y, n) in enumerate(zip(per_text, lengths)):
+            if len(y) != n:
+                _raise("labels", f"task '{task}', text {i}: {len(y)} labels, but {name}'s tokenizer gives "
+                                 f"{n} tokens (labels must be aligned with this tokenizer's tokens)")
+
+
+def _progress(enabled: bool, text: str) -> None:
+    if enabled:
+        print(f"[study] {text}", file=sys.stderr, flush=True)
+
+
+def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Optional[Dict[str, Any]] = None, *,
+              resamples: int = 1000, seed: int = 0, weights: Sequence[float] = DEFAULT_WEIGHTS,
+              min_prominence: float = 0.3, probe: str = "logistic", folds: int = 5, normalization: str = "max",
+              batch_size: int = 32, cv_threshold: float = 0.2, drift_threshold: float = 0.3,
+              progress: bool = True, policy: str = "par") -> Study:
+    """Experiments 1 and 3 and the prediction scorecard over `models` on `texts`.
+
+    Parameters
+    ----------
+    models : sequence of StudyModel
+        Names unique; at least two per family for the family statistics (a family of one is
+        reported, its CV rows 'not testable').
+    texts : sequence of str
+        One sequence each (the bootstrap resamples texts).
+    labels : dict {task: per-text int arrays}, optional
+        Per-token classes aligned with each model's tokenizer (checked); S2 is the mean probe
+        macro-F1 over tasks, and the information profile of prediction 1.2 needs them.
+    resamples, seed, weights, min_prominence, folds
+        The paper's defaults (1000, 0, (1.0, 0.8, 0.6), 0.3, 5).
+    probe : {'logistic', 'mlp'}, default 'logistic'
+        'mlp' is the paper's 128-unit probe (several times slower).
+    normalization : {'max', 'minmax'}, default 'max'
+        The main reading of eq. (6); the other is reported beside it.
+    """
+    if normalization not in NORMALIZATIONS:
+        _raise("normalization", f"must be 'max' or 'minmax', got {normalization!r}")
+    if not models:
+        _raise("models", "is empty")
+    if len(texts) < 2:
+        _raise("texts", f"has {len(texts)} text(s): the bootstrap over texts needs at least 2")
+    from .hf.collector import layer_analysis
+
+    other = NORMALIZATIONS[1 - NORMALIZATIONS.index(normalization)]
+    reports: Dict[str, Dict[str, Any]] = {}
+    timings: Dict[str, Dict[str, float]] = {}
+    entries = {n: [] for n in NORMALIZATIONS}
+    for m in models:
+        _check_labels(m.tokenizer, texts, labels, m.name)
+        eager = getattr(m.model.config, "_attn_implementation", "eager") == "eager"
+        notes = [] if eager else [
+            f"attention maps unavailable with attn_implementation={m.model.config._attn_implementation!r}: S3 omitted "
+            "(load the model with attn_implementation='eager' to include attention drift)"]
+        _progress(progress, f"{m.name} ({m.family}): forward pass, CKA and {probe} probes layer by layer over "
+                            f"{len(texts)} texts")
+        t0 = time.perf_counter()
+        analysis = layer_analysis(m.model, m.tokenizer, texts, batch_size=batch_size, attentions=eager,
+                                  labels=labels or None, source=m.name, resamples=resamples, seed=seed,
+                                  weights=weights, min_prominence=min_prominence, probe=probe, folds=folds,
+                                  normalization=normalization, causal=False, policy=policy)
+        t1 = time.perf_counter()
+        _progress(progress, f"{m.name}: collected in {t1 - t0:.1f} s; fusion, peaks and {resamples} bootstrap "
+                            "resamples under both normalisations")
+        by_norm = {}
+        phase = {}
+        for k, norm in enumerate((normalization, other)):
+            s = time.perf_counter()
+            by_norm[norm] = analysis.report(notes=notes if k == 0 else (), normalization=norm)
+            phase[norm] = time.perf_counter() - s
+        reports[m.name] = by_norm
+        timings[m.name] = {"forward, CKA and probes": t1 - t0,
+                           f"fusion and bootstrap ({normalization})": phase[normalization],
+                           f"fusion and bootstrap ({other})": phase[other]}
+        _progress(progress, f"{m.name}: done in {time.perf_counter() - t0:.1f} s")
+        for norm in NORMALIZATIONS:
+            entries[norm].append((m.name, m.family, by_norm[norm], list(timings[m.name].items())))
+    thresholds = dict(cv_threshold=cv_threshold, drift_threshold=drift_threshold)
+    main = _L.run_study(entries[normalization], **thresholds)
+    alternative = _L.run_study(entries[other], **thresholds)
+    options = dict(resamples=resamples, seed=seed, weights=list(weights), min_prominence=min_prominence,
+                   probe=probe, folds=folds, normalization=normalization, alternative_normalization=other,
+                   texts=len(texts), tasks=list(labels) if labels else [], models=[(m.name, m.family) for m in models],
+                   cv_threshold=cv_threshold, drift_threshold=drift_threshold)
+    return Study(main, alternative, reports, options, timings)
+
+
+def _read_labels(folder: pathlib.Path, texts: Sequence[str]) -> Dict[str, Any]:
+    """A labels folder as models/austen/labels lays it out: offsets.npy (texts + 1) and one
+    <task>.npy of per-token classes per task."""
+    offsets = np.load(folder / "offsets.npy")
+    if len(offsets) != len(texts) + 1:
+        _raise("labels", f"{folder}/offsets.npy has {len(offsets)} entries for {len(texts)} texts")
+    out = {}
+    for path in sorted(folder.glob("*.npy")):
+        if path.stem in ("offsets", "tokens"):
+            continue
+        y = np.load(path).astype(np.int64)
+        if len(y) != offsets[-1]:
+            _raise("labels", f"{path} has {len(y)} labels, offsets.npy covers {offsets[-1]} tokens")
+        out[path.stem] = [y[offsets[i]:offsets[i + 1]] for i in range(len(texts))]
+    return out
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m infoscale.study", description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", action="append", default=[], metavar="NAME:FAMILY:FOLDER",
+                    help="a Hugging Face causal LM folder (repeat; default: the four shipped decoders)")
+    ap.add_argument("--tokenizer", help="tokenizer folder for --model (default: each model's folder)")
+    ap.add_argument("--texts", help="one text per line (default: the shipped labelled held-out segments)")
+    ap.add_argument("--labels", help="labels folder: offsets.npy + <task>.npy (default with the shipped text: POS, "
+                                     "dependency, NER)")
+    ap.add_argument("--no-labels", action="store_true", help="no probes: S1 and S3 only")
+    ap.add_argument("--texts-limit", type=int, help="use only the first N texts")
+    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--probe", choices=("logistic", "mlp"), default="logistic")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--normalization", choices=NORMALIZATIONS, default="max")
+    ap.add_argument("--out", default="build/study", help="folder for report.md, study.json and figures/")
+    ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    args = ap.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    if args.model:
+        import transformers
+
+        from .models import load_causal_lm
+
+        models = []
+        for spec in args.model:
+            parts = spec.split(":", 2)
+            if len(parts) != 3 or not all(parts):
+                _raise("--model", f"is {spec!r}; expected NAME:FAMILY:FOLDER")
+            name, family, folder = parts
+            if (pathlib.Path(folder) / "model.safetensors").is_file():
+                model, tok = load_causal_lm(folder, args.tokenizer or folder, "study")
+            else:  # sharded or other layouts: transformers' own loader
+                model = transformers.AutoModelForCausalLM.from_pretrained(folder, attn_implementation="eager").eval()
+                tok = transformers.AutoTokenizer.from_pretrained(args.tokenizer or folder)
+            models.append(StudyModel(name, family, model, tok))
+    else:
+        models = shipped_models()
+    if args.texts:
+        texts = pathlib.Path(args.texts).read_text(encoding="utf-8").splitlines()
+        labels = _read_labels(pathlib.Path(args.labels), texts) if args.labels else None
+    else:
+        texts, labels, _ = shipped_corpus()
+        if args.labels:
+            labels = _read_labels(pathlib.Path(args.labels), texts)
+    if args.no_labels:
+        labels = None
+    if args.texts_limit:
+        texts = texts[:args.texts_limit]
+        if labels:
+            labels = {k: v[:args.texts_limit] for k, v in labels.items()}
+    study = run_study(models, texts, labels, resamples=args.resamples, seed=args.seed, probe=args.probe,
+                      folds=args.folds, normalization=args.normalization, progress=not args.quiet)
+    paths = study.write(args.out)
+    print(study.markdown())
+    print(f"\nwritten: {paths['markdown']}, {paths['json']}, figures in {pathlib.Path(paths['positions']).parent}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Error as e:
+        print(f"infoscale.study: {e}", file=sys.stderr)
+        sys.exit(2)
