@@ -139,7 +139,7 @@ class layer_analysis {
   void note(std::string text) { notes_.push_back(std::move(text)); }
 
   /// Adds hidden state number hidden_layers() (0 = embeddings): [tokens, features], rows in
-  /// sequence order, read in place.
+  /// sequence order, read in place. The policy also runs the probes' folds.
   template <ExecutionPolicy P, class T>
   void add_hidden_layer(P policy, const matrix_view<T>& layer) {
     const std::size_t l = hidden_;
@@ -168,7 +168,7 @@ class layer_analysis {
       std::vector<std::vector<int>> predicted;
       for (std::size_t t = 0; t < labels_.size(); ++t)
         predicted.push_back(
-            cross_validated_predictions(layer, std::span<const int>(labels_[t]), classes_[t], popt));
+            cross_validated_predictions(policy, layer, std::span<const int>(labels_[t]), classes_[t], popt));
       probes_->add_layer(labels_, predicted, classes_);
     }
     ++hidden_;

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "infoscale/core/random.hpp"
+#include "infoscale/exec/for_each_index.hpp"
+#include "infoscale/exec/policy.hpp"
 #include "infoscale/layers/bootstrap.hpp"
 #include "infoscale/layers/detail/matrix.hpp"
 
@@ -98,16 +100,57 @@ inline void softmax_rows(Eigen::MatrixXd& z) {
   }
 }
 
+// Column-wise softmax in place, stable: one token per column, so each softmax runs over
+// contiguous memory and Eigen's vectorised exp applies.
+inline void softmax_columns(Eigen::MatrixXd& z) {
+  for (Eigen::Index j = 0; j < z.cols(); ++j) {
+    auto c = z.col(j);
+    const double m = c.maxCoeff();
+    c = (c.array() - m).exp();
+    c /= c.sum();
+  }
+}
+
+// softmax - one_hot, token-major, without forming the one-hot matrix.
+inline void subtract_labels(Eigen::MatrixXd& p, std::span<const int> labels) {
+  for (std::size_t i = 0; i < labels.size(); ++i) p(labels[i], idx_of(i)) -= 1.0;
+}
+
 inline Eigen::MatrixXd one_hot(std::span<const int> labels, int classes) {
   Eigen::MatrixXd y = Eigen::MatrixXd::Zero(idx_of(labels.size()), classes);
   for (std::size_t i = 0; i < labels.size(); ++i) y(idx_of(i), labels[i]) = 1.0;
   return y;
 }
 
+/// Widens a (tokens x features) view into a features x tokens matrix: one token per column.
+template <class T>
+Eigen::MatrixXd to_token_columns(const matrix_view<T>& x) {
+  Eigen::MatrixXd m(idx_of(x.extent(1)), idx_of(x.extent(0)));
+  for (std::size_t i = 0; i < x.extent(0); ++i)
+    for (std::size_t j = 0; j < x.extent(1); ++j) m(idx_of(j), idx_of(i)) = widen(x(i, j));
+  return m;
+}
+
 struct linear_model {
   Eigen::MatrixXd w;  // features x classes
   Eigen::RowVectorXd b;
   [[nodiscard]] Eigen::MatrixXd logits(const Eigen::MatrixXd& x) const { return (x * w).rowwise() + b; }
+};
+
+/// The token-major form the fits use: logits = w x + b for x = features x tokens, w = outputs x
+/// inputs (the transpose of linear_model's).
+struct affine_columns {
+  Eigen::MatrixXd w;
+  Eigen::VectorXd b;
+  void apply(const Eigen::MatrixXd& xt, Eigen::MatrixXd& z) const {
+    z.noalias() = w * xt;
+    z.colwise() += b;
+  }
+  [[nodiscard]] Eigen::MatrixXd logits(const Eigen::MatrixXd& xt) const {
+    Eigen::MatrixXd z;
+    apply(xt, z);
+    return z;
+  }
 };
 
 /// Mean cross-entropy + (l2/2)||W||^2 and its gradient: the objective the logistic probe minimises.
@@ -129,6 +172,19 @@ inline double logistic_objective(const Eigen::MatrixXd& x, const Eigen::MatrixXd
     gradient->b = p.colwise().sum() / n;
   }
   return loss;
+}
+
+/// The gradient of logistic_objective alone (the fit never needs the loss), token-major: z is
+/// scratch space for the classes x tokens logits, kept between calls so nothing is allocated.
+inline void logistic_gradient(const Eigen::MatrixXd& xt, std::span<const int> labels, const affine_columns& m,
+                              double l2, Eigen::MatrixXd& z, affine_columns& gradient) {
+  m.apply(xt, z);
+  softmax_columns(z);
+  subtract_labels(z, labels);
+  const double n = static_cast<double>(xt.cols());
+  gradient.w.noalias() = z * xt.transpose();
+  gradient.w = gradient.w / n + l2 * m.w;
+  gradient.b.noalias() = z.rowwise().sum() / n;
 }
 
 /// Every option, before any work: NaN fails every comparison, so each test is written to fail on it.
@@ -154,67 +210,86 @@ inline void check_probe_options(const probe_options& options, std::size_t tokens
 
 /// Multinomial logistic regression by Nesterov's accelerated gradient with the step 1 / L,
 /// L = lambda_max([X 1]^T [X 1]) / (2 n) + l2 bounding the Hessian (softmax curvature <= 1/2).
-inline linear_model fit_logistic(const Eigen::MatrixXd& x, std::span<const int> labels, int classes,
-                                 const probe_options& options) {
-  const Eigen::MatrixXd y = one_hot(labels, classes);
-  const auto d = x.cols();
-  Eigen::VectorXd v = Eigen::VectorXd::Ones(d + 1);
+/// Token-major: xt is features x tokens.
+inline affine_columns fit_logistic_columns(const Eigen::MatrixXd& xt, std::span<const int> labels,
+                                           int classes, const probe_options& options) {
+  const auto d = xt.rows();
+  const double n = static_cast<double>(xt.cols());
+  // Power iteration on the (d + 1)^2 Gram [X 1]^T [X 1], formed once, rather than two passes over
+  // X per step.
+  Eigen::MatrixXd gram(d + 1, d + 1);
+  gram.topLeftCorner(d, d).noalias() = xt * xt.transpose();
+  gram.col(d).head(d) = xt.rowwise().sum();
+  gram.row(d).head(d) = gram.col(d).head(d).transpose();
+  gram(d, d) = n;
+  Eigen::VectorXd v = Eigen::VectorXd::Ones(d + 1), next(d + 1);
   double top = 1.0;
-  for (int it = 0; it < 50; ++it) {  // power iteration on [X 1]^T [X 1]
-    const Eigen::VectorXd xv = x * v.head(d) + Eigen::VectorXd::Constant(x.rows(), v(d));
-    Eigen::VectorXd next(d + 1);
-    next.head(d) = x.transpose() * xv;
-    next(d) = xv.sum();
+  for (int it = 0; it < 50; ++it) {
+    next.noalias() = gram * v;
     top = next.norm() / v.norm();
     v = next / next.norm();
   }
-  const double lipschitz = 1.05 * top / (2.0 * static_cast<double>(x.rows())) + options.l2;
+  const double lipschitz = 1.05 * top / (2.0 * n) + options.l2;
   const double step = 1.0 / lipschitz;
-  linear_model m{Eigen::MatrixXd::Zero(d, classes), Eigen::RowVectorXd::Zero(classes)};
-  linear_model look = m, g;
+  affine_columns m{Eigen::MatrixXd::Zero(classes, d), Eigen::VectorXd::Zero(classes)};
+  affine_columns look = m, ahead = m, g = m;
+  Eigen::MatrixXd z(classes, xt.cols());
   double t = 1.0;
   for (std::size_t it = 0; it < options.iterations; ++it) {
-    logistic_objective(x, y, look, options.l2, &g);
-    linear_model next{look.w - step * g.w, look.b - step * g.b};
+    logistic_gradient(xt, labels, look, options.l2, z, g);
+    ahead.w = look.w - step * g.w;
+    ahead.b = look.b - step * g.b;
     const double t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
     const double momentum = (t - 1.0) / t_next;
-    look.w = next.w + momentum * (next.w - m.w);
-    look.b = next.b + momentum * (next.b - m.b);
-    m = std::move(next);
+    look.w = ahead.w + momentum * (ahead.w - m.w);
+    look.b = ahead.b + momentum * (ahead.b - m.b);
+    m.w.swap(ahead.w);
+    m.b.swap(ahead.b);
     t = t_next;
   }
   return m;
 }
 
-/// One-hidden-layer ReLU MLP, full-batch Adam, He initialisation from Philox draws.
-struct mlp_model {
-  linear_model first, second;
-  [[nodiscard]] Eigen::MatrixXd logits(const Eigen::MatrixXd& x) const {
-    return second.logits(first.logits(x).cwiseMax(0.0));
+/// The same fit on x = tokens x features, as features x classes weights.
+inline linear_model fit_logistic(const Eigen::MatrixXd& x, std::span<const int> labels, int classes,
+                                 const probe_options& options) {
+  const affine_columns m = fit_logistic_columns(x.transpose(), labels, classes, options);
+  return {m.w.transpose(), m.b.transpose()};
+}
+
+/// One-hidden-layer ReLU MLP, token-major (hidden = relu(first x), logits = second hidden).
+struct mlp_columns {
+  affine_columns first, second;
+  [[nodiscard]] Eigen::MatrixXd logits(const Eigen::MatrixXd& xt) const {
+    return second.logits(first.logits(xt).cwiseMax(0.0));
   }
 };
 
-inline mlp_model fit_mlp(const Eigen::MatrixXd& x, std::span<const int> labels, int classes,
-                         const probe_options& o, std::uint64_t stream) {
-  const Eigen::MatrixXd y = one_hot(labels, classes);
-  const auto d = x.cols(), h = idx_of(o.hidden);
+/// The MLP by full-batch Adam, He initialisation from Philox draws; xt is features x tokens.
+inline mlp_columns fit_mlp_columns(const Eigen::MatrixXd& xt, std::span<const int> labels, int classes,
+                                   const probe_options& o, std::uint64_t stream) {
+  const auto d = xt.rows(), h = idx_of(o.hidden), tokens = xt.cols();
   const random_stream rng(o.seed, stream);
   std::uint64_t draw = 0;
-  mlp_model m;
-  m.first.w.resize(d, h);
-  m.second.w.resize(h, classes);
-  for (Eigen::Index i = 0; i < m.first.w.size(); ++i)
-    m.first.w.data()[i] = rng.normal(draw++) * std::sqrt(2.0 / d);
-  for (Eigen::Index i = 0; i < m.second.w.size(); ++i)
-    m.second.w.data()[i] = rng.normal(draw++) * std::sqrt(2.0 / h);
-  m.first.b = Eigen::RowVectorXd::Zero(h);
-  m.second.b = Eigen::RowVectorXd::Zero(classes);
-  std::vector<Eigen::MatrixXd*> params{&m.first.w, &m.second.w};
-  Eigen::MatrixXd m1w = Eigen::MatrixXd::Zero(d, h), v1w = m1w, m2w = Eigen::MatrixXd::Zero(h, classes),
+  mlp_columns m;
+  // Draws in the order of the features x hidden and hidden x classes column-major layouts, so the
+  // initial weights (stored transposed) are draw for draw those of the token-row formulation.
+  m.first.w.resize(h, d);
+  m.second.w.resize(classes, h);
+  for (Eigen::Index k = 0; k < h; ++k)
+    for (Eigen::Index j = 0; j < d; ++j) m.first.w(k, j) = rng.normal(draw++) * std::sqrt(2.0 / d);
+  for (Eigen::Index c = 0; c < classes; ++c)
+    for (Eigen::Index k = 0; k < h; ++k) m.second.w(c, k) = rng.normal(draw++) * std::sqrt(2.0 / h);
+  m.first.b = Eigen::VectorXd::Zero(h);
+  m.second.b = Eigen::VectorXd::Zero(classes);
+  Eigen::MatrixXd m1w = Eigen::MatrixXd::Zero(h, d), v1w = m1w, m2w = Eigen::MatrixXd::Zero(classes, h),
                   v2w = m2w;
-  Eigen::RowVectorXd m1b = Eigen::RowVectorXd::Zero(h), v1b = m1b, m2b = Eigen::RowVectorXd::Zero(classes),
-                     v2b = m2b;
-  const double n = static_cast<double>(x.rows());
+  Eigen::VectorXd m1b = Eigen::VectorXd::Zero(h), v1b = m1b, m2b = Eigen::VectorXd::Zero(classes), v2b = m2b;
+  // Per-iteration buffers, allocated once.
+  Eigen::MatrixXd pre(h, tokens), hid(h, tokens), p(classes, tokens), back(h, tokens), g1w(h, d),
+      g2w(classes, h);
+  Eigen::VectorXd g1b(h), g2b(classes);
+  const double n = static_cast<double>(tokens);
   const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   const auto adam = [&](auto& param, auto& mom, auto& var, const auto& grad, double c1, double c2) {
     mom = beta1 * mom + (1 - beta1) * grad;
@@ -222,18 +297,20 @@ inline mlp_model fit_mlp(const Eigen::MatrixXd& x, std::span<const int> labels, 
     param.array() -= o.learning_rate * (mom.array() / c1) / ((var.array() / c2).sqrt() + eps);
   };
   for (std::size_t it = 1; it <= o.iterations; ++it) {
-    const Eigen::MatrixXd pre = m.first.logits(x);
-    const Eigen::MatrixXd hid = pre.cwiseMax(0.0);
-    Eigen::MatrixXd p = m.second.logits(hid);
-    softmax_rows(p);
-    p -= y;
+    m.first.apply(xt, pre);
+    hid = pre.cwiseMax(0.0);
+    m.second.apply(hid, p);
+    softmax_columns(p);
+    subtract_labels(p, labels);
     p /= n;
-    const Eigen::MatrixXd g2w = hid.transpose() * p + o.l2 * m.second.w;
-    const Eigen::RowVectorXd g2b = p.colwise().sum();
-    const Eigen::MatrixXd back =
-        ((p * m.second.w.transpose()).array() * (pre.array() > 0.0).cast<double>()).matrix();
-    const Eigen::MatrixXd g1w = x.transpose() * back + o.l2 * m.first.w;
-    const Eigen::RowVectorXd g1b = back.colwise().sum();
+    g2w.noalias() = p * hid.transpose();
+    g2w += o.l2 * m.second.w;
+    g2b.noalias() = p.rowwise().sum();
+    back.noalias() = m.second.w.transpose() * p;
+    back.array() *= (pre.array() > 0.0).cast<double>();
+    g1w.noalias() = back * xt.transpose();
+    g1w += o.l2 * m.first.w;
+    g1b.noalias() = back.rowwise().sum();
     const double c1 = 1.0 - std::pow(beta1, static_cast<double>(it));
     const double c2 = 1.0 - std::pow(beta2, static_cast<double>(it));
     adam(m.first.w, m1w, v1w, g1w, c1, c2);
@@ -241,13 +318,12 @@ inline mlp_model fit_mlp(const Eigen::MatrixXd& x, std::span<const int> labels, 
     adam(m.second.w, m2w, v2w, g2w, c1, c2);
     adam(m.second.b, m2b, v2b, g2b, c1, c2);
   }
-  (void)params;
   return m;
 }
 
-inline int argmax_row(const Eigen::MatrixXd& z, Eigen::Index i) {
+inline int argmax_column(const Eigen::MatrixXd& z, Eigen::Index j) {
   Eigen::Index best = 0;
-  z.row(i).maxCoeff(&best);
+  z.col(j).maxCoeff(&best);
   return static_cast<int>(best);
 }
 
@@ -265,52 +341,81 @@ inline int argmax_row(const Eigen::MatrixXd& z, Eigen::Index i) {
   return fold;
 }
 
+namespace detail {
+
+// Fold f: trains on the other folds and writes the predictions of fold f's tokens only, so folds
+// can run concurrently. xt is features x tokens.
+inline void predict_fold(const Eigen::MatrixXd& xt, std::span<const int> labels, int classes,
+                         const probe_options& options, std::span<const std::size_t> fold, std::size_t f,
+                         std::vector<int>& predicted) {
+  std::vector<Eigen::Index> train, test;
+  std::vector<int> train_labels;
+  for (std::size_t i = 0; i < fold.size(); ++i) {
+    if (fold[i] == f) {
+      test.push_back(idx_of(i));
+    } else {
+      train.push_back(idx_of(i));
+      train_labels.push_back(labels[i]);
+    }
+  }
+  Eigen::MatrixXd xtr = xt(Eigen::all, train);
+  Eigen::MatrixXd xte = xt(Eigen::all, test);
+  const Eigen::VectorXd mean = xtr.rowwise().mean();
+  Eigen::VectorXd sd = ((xtr.colwise() - mean).array().square().rowwise().mean()).sqrt();
+  for (Eigen::Index j = 0; j < sd.size(); ++j) sd(j) = sd(j) > 0.0 ? sd(j) : 1.0;
+  xtr = (xtr.colwise() - mean).array().colwise() / sd.array();
+  xte = (xte.colwise() - mean).array().colwise() / sd.array();
+  const Eigen::MatrixXd z = options.kind == probe_kind::logistic
+                                ? fit_logistic_columns(xtr, train_labels, classes, options).logits(xte)
+                                : fit_mlp_columns(xtr, train_labels, classes, options, f).logits(xte);
+  for (std::size_t r = 0; r < test.size(); ++r)
+    predicted[static_cast<std::size_t>(test[r])] = argmax_column(z, idx_of(r));
+}
+
+}  // namespace detail
+
 /// Out-of-fold predicted class of every token (sklearn's cross_val_predict): each fold's probe is
 /// trained on the other folds, features standardised with the training folds' mean and std.
-template <class T>
-[[nodiscard]] std::vector<int> cross_validated_predictions(const matrix_view<T>& features,
+/// Under par the folds run on threads (Eigen's own GEMM threading stands down inside a parallel
+/// region, so threads are not oversubscribed); each fold writes only its own tokens, so every
+/// policy gives the same predictions.
+template <ExecutionPolicy P, class T>
+[[nodiscard]] std::vector<int> cross_validated_predictions(P policy, const matrix_view<T>& features,
                                                            std::span<const int> labels, int classes,
                                                            const probe_options& options = {}) {
+  static_assert(!reads_device_memory<P>,
+                "cross_validated_predictions reads host memory: use seq, par or thrust_host");
   constexpr std::string_view function = "cross_validated_predictions";
   detail::check_activations(features, function, "features");
   detail::check_labels(labels, features.extent(0), classes, function);
   detail::check_probe_options(options, features.extent(0), features.extent(1), classes, function);
-  const Eigen::MatrixXd x = detail::to_matrix(features);
-  const auto fold = fold_assignment(x.rows(), options.folds, options.seed);
+  const Eigen::MatrixXd xt = detail::to_token_columns(features);
+  const auto fold = fold_assignment(features.extent(0), options.folds, options.seed);
   std::vector<int> predicted(labels.size(), 0);
-  for (std::size_t f = 0; f < options.folds; ++f) {
-    std::vector<Eigen::Index> train, test;
-    std::vector<int> train_labels;
-    for (std::size_t i = 0; i < fold.size(); ++i) {
-      if (fold[i] == f) {
-        test.push_back(detail::idx_of(i));
-      } else {
-        train.push_back(detail::idx_of(i));
-        train_labels.push_back(labels[i]);
-      }
-    }
-    Eigen::MatrixXd xtr = x(train, Eigen::all);
-    Eigen::MatrixXd xte = x(test, Eigen::all);
-    const Eigen::RowVectorXd mean = xtr.colwise().mean();
-    Eigen::RowVectorXd sd = ((xtr.rowwise() - mean).array().square().colwise().mean()).sqrt();
-    for (Eigen::Index j = 0; j < sd.size(); ++j) sd(j) = sd(j) > 0.0 ? sd(j) : 1.0;
-    xtr = (xtr.rowwise() - mean).array().rowwise() / sd.array();
-    xte = (xte.rowwise() - mean).array().rowwise() / sd.array();
-    const Eigen::MatrixXd z = options.kind == probe_kind::logistic
-                                  ? detail::fit_logistic(xtr, train_labels, classes, options).logits(xte)
-                                  : detail::fit_mlp(xtr, train_labels, classes, options, f).logits(xte);
-    for (std::size_t r = 0; r < test.size(); ++r) {
-      predicted[static_cast<std::size_t>(test[r])] = detail::argmax_row(z, detail::idx_of(r));
-    }
-  }
+  for_each_index(policy, options.folds, [&](std::size_t f) {
+    detail::predict_fold(xt, labels, classes, options, fold, f, predicted);
+  });
   return predicted;
 }
 
+template <class T>
+[[nodiscard]] std::vector<int> cross_validated_predictions(const matrix_view<T>& features,
+                                                           std::span<const int> labels, int classes,
+                                                           const probe_options& options = {}) {
+  return cross_validated_predictions(seq, features, labels, classes, options);
+}
+
 /// Probe accuracy P(l): k-fold cross-validated macro-F1.
+template <ExecutionPolicy P, class T>
+[[nodiscard]] double probe_score(P policy, const matrix_view<T>& features, std::span<const int> labels,
+                                 int classes, const probe_options& options = {}) {
+  return macro_f1(labels, cross_validated_predictions(policy, features, labels, classes, options), classes);
+}
+
 template <class T>
 [[nodiscard]] double probe_score(const matrix_view<T>& features, std::span<const int> labels, int classes,
                                  const probe_options& options = {}) {
-  return macro_f1(labels, cross_validated_predictions(features, labels, classes, options), classes);
+  return probe_score(seq, features, labels, classes, options);
 }
 
 /// Probe jumps S2(l) = |P(l+1) - P(l)| / P(l), multi-scale paper eq. (4).

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <infoscale/core/random.hpp>
 #include <infoscale/layers/attention_drift.hpp>
 #include <infoscale/layers/intervention.hpp>
@@ -99,6 +101,32 @@ TEST_CASE(
   out_of_range[3] = 2;
   CHECK_THROWS_WITH_AS((void)probe_score(features, out_of_range, 2, logistic), doctest::Contains("'labels'"),
                        infoscale::error);
+}
+
+TEST_CASE("layers: probes: folds under par give the predictions of seq, for logistic and MLP") {
+  // Four overlapping Gaussian classes in 12 dimensions; the MLP's products are large enough for
+  // Eigen to thread them under seq (in an OpenMP build), as it must not inside par's folds.
+  const std::size_t n = 320, d = 12;
+  const int classes = 4;
+  const random_stream rng(11, 0);
+  std::vector<double> x(n * d);
+  std::vector<int> labels(n);
+  std::uint64_t draw = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    labels[i] = static_cast<int>(i % classes);
+    for (std::size_t j = 0; j < d; ++j)
+      x[i * d + j] = (j == static_cast<std::size_t>(labels[i]) ? 1.5 : 0.0) + rng.normal(draw++);
+  }
+  const auto features = make_view(static_cast<const double*>(x.data()), std::array<std::size_t, 2>{n, d});
+  const probe_options logistic{probe_kind::logistic, 5, 1e-3, 150};
+  const probe_options mlp{probe_kind::mlp, 5, 1e-4, 150, 64, 1e-2, 7};
+  for (const auto& options : {logistic, mlp}) {
+    const auto serial = cross_validated_predictions(seq, features, labels, classes, options);
+    CHECK(cross_validated_predictions(par, features, labels, classes, options) == serial);
+    CHECK(cross_validated_predictions(features, labels, classes, options) == serial);
+    CHECK(probe_score(par, features, labels, classes, options) == macro_f1(labels, serial, classes));
+    CHECK(macro_f1(labels, serial, classes) > 0.5);
+  }
 }
 
 template <class V>
