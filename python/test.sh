@@ -5,6 +5,7 @@
 # Usage: bash python/test.sh     (scripts/install-deps.sh provides the venv, numpy and scipy)
 #        INFOSCALE_SKIP_HF=1 bash python/test.sh   skips installing torch/transformers (~5.6 GB);
 #        the Hugging Face tests are then skipped, the rest still run.
+#        INFOSCALE_INSTALL_ONLY=1 bash python/test.sh   installs and builds, runs no test (demo.sh).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -44,6 +45,10 @@ fi
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 echo "python/test.sh: building and installing the infoscale module"
 "$py" -m pip install -q --disable-pip-version-check --no-build-isolation "$here"
+
+if [ "${INFOSCALE_INSTALL_ONLY:-0}" = 1 ]; then
+  exit 0  # scripts/demo.sh: the module and its Hugging Face dependencies, without the tests
+fi
 
 echo "python/test.sh: pytest"
 # -P: keep python/ off sys.path so the installed package, not the source folder, is imported.

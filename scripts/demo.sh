@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
-# The main job on its built-in default input: `infoscale layers` on the hidden states and
-# attentions of a real pretrained transformer (all-MiniLM-L6-v2, run offline on sentences of
-# Pride and Prejudice; tests/fixtures/minilm). Prints CKA, attention drift, fused evidence and the
-# layer boundaries with bootstrap CIs, and writes a plot to build/demo/minilm_layers.svg.
-# Installs what it needs first. Arguments replace the defaults, e.g.
-#   bash scripts/demo.sh layers MY_DUMP.safetensors --json
-#   bash scripts/demo.sh thermo            (next-token thermodynamics of the shipped char-LM)
+# The main job on its built-in default: the multi-scale study (Zhang & Dong Experiments 1 and 3
+# and the §3.3.2 prediction scorecard) on the four shipped decoders (models/austen: two LLaMA and
+# two GPT-2 training runs) over 256 held-out Austen sentences with silver POS / dependency / NER
+# labels. Prints the Markdown report and writes it, the JSON and the figures to build/demo/study/.
+# Installs what it needs first (the Python module and torch/transformers into .venv, once).
+#   bash scripts/demo.sh                    the study (python -m infoscale.study; options pass through
+#                                           after "study", e.g. bash scripts/demo.sh study --probe mlp)
+#   bash scripts/demo.sh minilm             the earlier default: `infoscale layers` on MiniLM-L6
+#   bash scripts/demo.sh layers DUMP --json any `infoscale` command (thermo, compare, level, layers, study)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh >/dev/null
+if [ "$#" -eq 0 ] || [ "$1" = study ]; then
+  [ "$#" -eq 0 ] || shift
+  INFOSCALE_INSTALL_ONLY=1 bash python/test.sh >/dev/null
+  # torch's and infoscale's OpenMP runtimes share two cores: idle threads must sleep, not spin.
+  export OMP_WAIT_POLICY=passive HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+  exec .venv/bin/python -P -m infoscale.study --out build/demo/study "$@"
+fi
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S . -B build/demo "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DINFOSCALE_BUILD_TESTS=OFF \
   -DINFOSCALE_BUILD_BENCHMARKS=OFF -DINFOSCALE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/demo --target infoscale_cli >/dev/null
-if [ "$#" -eq 0 ]; then
+if [ "$1" = minilm ]; then
   set -- layers --plot build/demo/minilm_layers.svg
 fi
 exec ./build/demo/tools/infoscale "$@"

@@ -25,8 +25,8 @@
 
 #include "cli/compare_command.hpp"
 #include "cli/layers_command.hpp"
-#include "cli/study_command.hpp"
 #include "cli/level_command.hpp"
+#include "cli/study_command.hpp"
 #include "cli/thermo_command.hpp"
 
 #ifndef INFOSCALE_FIXTURES_DIR

@@ -75,6 +75,13 @@ cli_test(NAME layers_single_text ARGS layers layers_single.safetensors --no-prog
 cli_test(NAME layers_plot ARGS layers layers_planted.safetensors --resamples 20 --no-progress --plot
          ${CMAKE_CURRENT_BINARY_DIR}/layers_plot.svg)
 cli_test(NAME usage_layers_weights ARGS layers layers_planted.safetensors --weights 1,2 RC 2 STDERR "--weights")
+# `infoscale study`: two runs of one family (the same planted dump: CV 0, drift 0) and a family of
+# one; the golden file was checked by hand (boundaries as layers_text, 1.1 holds, 3.2 fails,
+# the single-model family not testable); a malformed MODEL is a usage error.
+cli_test(NAME study_planted ARGS study a:fam:layers_planted.safetensors b:fam:layers_planted.safetensors
+         c:solo:layers_single.safetensors --resamples 50 --no-times --out ${CMAKE_CURRENT_BINARY_DIR}/study_planted
+         GOLDEN study.golden)
+cli_test(NAME usage_study_spec ARGS study layers_planted.safetensors RC 2 STDERR "is not NAME:FAMILY:DUMP")
 # Options the pipeline bounds (layers/layer_analysis.hpp): usage errors naming the option.
 cli_test(NAME usage_layers_seed ARGS layers layers_planted.safetensors --seed -1 RC 2 STDERR "a 64-bit seed")
 cli_test(NAME usage_layers_one_resample ARGS layers layers_planted.safetensors --resamples 1 RC 2

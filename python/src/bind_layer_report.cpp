@@ -38,9 +38,9 @@ layer_options make_options(std::size_t resamples, std::uint64_t seed, std::array
   o.normalization = parse_normalization(normalization);
   o.min_prominence = min_prominence;
   o.include_edges = edges;
-  if (probe != "logistic" && probe != "mlp")
-    detail::raise(function, "probe", "must be 'logistic' or 'mlp', got '" + probe + "'");
-  o.probe = probe == "mlp" ? probe_kind::mlp : probe_kind::logistic;
+  if (probe != "logistic" && probe != "mlp" && probe != "ridge")
+    detail::raise(function, "probe", "must be 'logistic', 'mlp' or 'ridge', got '" + probe + "'");
+  o.probe = probe == "mlp" ? probe_kind::mlp : probe == "ridge" ? probe_kind::ridge : probe_kind::logistic;
   o.causal_mask = causal;
   o.folds = folds;
   return o;
@@ -92,7 +92,8 @@ constexpr const char* options_doc =
     "    to [0, 1]\").\n"
     "min_prominence : float, default 0.3\nedges : bool, default False\n"
     "    Let the first and last pairs be boundaries (scipy's find_peaks never does).\n"
-    "probe : {'logistic', 'mlp'}, default 'logistic'\n    The probe of S2 (the paper's 128-unit MLP is "
+    "probe : {'logistic', 'mlp', 'ridge'}, default 'logistic'\n    The probe of S2 (ridge: sklearn's "
+    "RidgeClassifier, closed form; the paper's 128-unit MLP is "
     "slow).\n"
     "causal : bool, default False\n"
     "    Mask keys after each query in S3 (a decoder's attention has no mass there already; an\n"
@@ -168,7 +169,8 @@ void bind_layer_report(nb::module_& m) {
       .def_prop_ro(
           "probe_scores",
           [](const layer_report& r) { return owned_vector(std::vector<double>(r.probe_scores)); },
-          nb::rv_policy::move, "P(l) per hidden state 0..L (mean macro-F1 over label sets); empty without labels.")
+          nb::rv_policy::move,
+          "P(l) per hidden state 0..L (mean macro-F1 over label sets); empty without labels.")
       .def_prop_ro(
           "information",
           [](const layer_report& r) { return owned_vector(std::vector<double>(r.information)); },
@@ -193,10 +195,12 @@ void bind_layer_report(nb::module_& m) {
             }
             return out;
           },
-          "Prediction 1.2 at each boundary: the hinge fit's slope jump of `information` and its percentile CI.")
+          "Prediction 1.2 at each boundary: the hinge fit's slope jump of `information` and its percentile "
+          "CI.")
       .def(
           "svg", [](const layer_report& r, const std::string& title) { return layer_report_svg(r, title); },
-          "title"_a = "", "The figure of `infoscale layers --plot` (signals, E(l), boundaries with CIs) as SVG text.")
+          "title"_a = "",
+          "The figure of `infoscale layers --plot` (signals, E(l), boundaries with CIs) as SVG text.")
       .def_prop_ro("attention", &attention_dict, "{'dtype', 'shape', 'padding_mask', 'causal_mask'} or None.")
       .def_prop_ro("probes", &probes_dict, "{'classes', 'kind', 'folds'} or None.")
       .def("__str__", &format_text)
@@ -277,7 +281,8 @@ void bind_layer_report(nb::module_& m) {
           "dtype"_a, "shape"_a, "padding_mask"_a)
       .def(
           "report",
-          [](const layer_analysis& a, const std::string& policy, const std::optional<std::string>& normalization) {
+          [](const layer_analysis& a, const std::string& policy,
+             const std::optional<std::string>& normalization) {
             std::optional<signal_normalization> fusion;
             if (normalization) fusion = parse_normalization(*normalization);
             nb::gil_scoped_release release;

@@ -20,8 +20,10 @@ probe_options make_options(const std::string& kind, std::size_t folds, double l2
     o.kind = probe_kind::mlp;
   } else if (kind == "logistic") {
     o.kind = probe_kind::logistic;
+  } else if (kind == "ridge") {
+    o.kind = probe_kind::ridge;
   } else {
-    detail::raise("probe", "kind", "must be 'logistic' or 'mlp', got '" + kind + "'");
+    detail::raise("probe", "kind", "must be 'logistic', 'mlp' or 'ridge', got '" + kind + "'");
   }
   o.folds = folds;
   o.l2 = l2;
@@ -39,8 +41,9 @@ probe_options make_options(const std::string& kind, std::size_t folds, double l2
   "    Classes in [0, classes).\n"                                                                     \
   "classes : int\n"                                                                                    \
   "    >= 2.\n"                                                                                        \
-  "kind : {'mlp', 'logistic'}, default 'mlp'\n"                                                        \
-  "    The paper's one-hidden-layer ReLU MLP (Adam), or multinomial logistic regression (Nesterov).\n" \
+  "kind : {'mlp', 'logistic', 'ridge'}, default 'mlp'\n"                                               \
+  "    The paper's one-hidden-layer ReLU MLP (Adam), multinomial logistic regression (Nesterov), or\n" \
+  "    sklearn's RidgeClassifier with alpha = 1 (closed form; l2 and iterations unused).\n"            \
   "folds : int, default 5\n"                                                                           \
   "    In [2, tokens]; a seeded Philox permutation of tokens dealt round-robin.\n"                     \
   "l2 : float, default 1e-4\n"                                                                         \

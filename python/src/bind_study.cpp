@@ -20,16 +20,19 @@ namespace infoscale::python {
 using namespace nb::literals;
 
 void bind_study(nb::module_& m) {
-  nb::class_<study_report>(m, "StudyReport",
-                           "The study over several models: str() is its Markdown report, to_json() every number.")
+  nb::class_<study_report>(
+      m, "StudyReport",
+      "The study over several models: str() is its Markdown report, to_json() every number.")
       .def("__str__", &format_markdown)
       .def("to_markdown", &format_markdown)
       .def(
           "to_json", [](const study_report& s, int indent) { return format_json(s, indent); }, "indent"_a = 2)
       .def(
-          "to_dict", [](const study_report& s) { return nb::module_::import_("json").attr("loads")(format_json(s)); },
+          "to_dict",
+          [](const study_report& s) { return nb::module_::import_("json").attr("loads")(format_json(s)); },
           "to_json() read back as a dict (NaN and infinities are None).")
-      .def("positions_svg", &study_positions_svg, "The cross-model position chart (MS Figure 10) as SVG text.")
+      .def("positions_svg", &study_positions_svg,
+           "The cross-model position chart (MS Figure 10) as SVG text.")
       .def_prop_ro("notes", [](const study_report& s) { return s.notes; });
 
   m.def(
@@ -38,7 +41,8 @@ void bind_study(nb::module_& m) {
                                       std::vector<std::pair<std::string, double>>>>& models,
          double cv_threshold, double drift_threshold, double confidence) {
         std::vector<study_model> in;
-        for (const auto& [name, family, report, timings] : models) in.push_back({name, family, report, timings});
+        for (const auto& [name, family, report, timings] : models)
+          in.push_back({name, family, report, timings});
         study_options o;
         o.cv_threshold = cv_threshold;
         o.drift_threshold = drift_threshold;

@@ -41,6 +41,23 @@ def test_cross_validated_probe_separates_classes(rng, kind):
     assert L.probe_score(noise, y, 3, kind="logistic") < 0.6
 
 
+def test_ridge_probe_is_sklearns_ridge_classifier(rng):
+    """kind='ridge' = StandardScaler + RidgeClassifier(alpha=1) under the same folds (sklearn's
+    cross_val_predict with a PredefinedSplit of infoscale's fold assignment)."""
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.model_selection import PredefinedSplit, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = labelled(rng, n=300, d=8, classes=5, noise=3.0)  # overlapping classes: many errors to match
+    folds = L.fold_assignment(len(y), 4, seed=2)
+    ours = L.cross_validated_predictions(x, y, 5, kind="ridge", folds=4, seed=2)
+    theirs = cross_val_predict(make_pipeline(StandardScaler(), RidgeClassifier(alpha=1.0)), x, y,
+                               cv=PredefinedSplit(folds))
+    np.testing.assert_array_equal(ours, theirs)
+    assert 0.3 < f1_score(y, ours, average="macro") < 0.99
+
+
 def test_folds_and_evidence(rng):
     folds = L.fold_assignment(23, 5, seed=4)
     assert sorted(np.bincount(folds)) == [4, 4, 5, 5, 5]
@@ -68,7 +85,7 @@ def test_probe_errors(rng):
         L.cross_validated_predictions(x, y[:-1], 3)
     with pytest.raises(infoscale.Error, match=r"argument 'options.folds' must lie in \[2, tokens\]"):
         L.cross_validated_predictions(x, y, 3, folds=1)
-    with pytest.raises(infoscale.Error, match=r"argument 'kind' must be 'logistic' or 'mlp'"):
+    with pytest.raises(infoscale.Error, match=r"argument 'kind' must be 'logistic', 'mlp' or 'ridge'"):
         L.probe_score(x, y, 3, kind="svm")
     with pytest.raises(infoscale.Error, match=r"has label 5 at token"):
         L.cross_validated_predictions(x, np.full(20, 5), 3)

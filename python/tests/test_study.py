@@ -15,7 +15,7 @@ from infoscale import hf, study  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 AUSTEN = ROOT / "models" / "austen"
 TEXTS = 24
-OPTIONS = dict(resamples=40, folds=3, progress=False)
+OPTIONS = dict(resamples=40, folds=3, probe="ridge", progress=False)  # ridge: the fast probe, CI-sized
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +81,19 @@ def test_study_report_is_the_single_pipelines(family, corpus, result):
     texts, labels, _ = corpus
     m = family[2]
     direct = hf.layer_report(m.model, m.tokenizer, texts, stream=True, batch_size=32, labels=labels,
-                             source=m.name, resamples=OPTIONS["resamples"], probe="logistic")
+                             source=m.name, resamples=OPTIONS["resamples"], probe="ridge")
     # layer_report has no folds option: compare with a study run at the default 5 folds
-    again = study.run_study([m], texts, labels, resamples=OPTIONS["resamples"], progress=False)
+    again = study.run_study([m], texts, labels, resamples=OPTIONS["resamples"], probe="ridge", progress=False)
     assert again.reports[m.name]["max"].to_json() == direct.to_json()
-    # and reruns are bit-identical
-    assert study.run_study(family[:1], texts, labels, **OPTIONS).main.to_json() == \
-        study.run_study(family[:1], texts, labels, **OPTIONS).main.to_json()
+    # and reruns are bit-identical, except the measured phase times
+    def without_times(s):
+        d = s.main.to_dict()
+        for m in d["models"]:
+            m.pop("timings")
+        return json.dumps(d, sort_keys=True)
+
+    assert without_times(study.run_study(family[:1], texts, labels, **OPTIONS)) == \
+        without_times(study.run_study(family[:1], texts, labels, **OPTIONS))
 
 
 def test_study_writes_markdown_json_and_figures(result, tmp_path):
@@ -96,7 +102,7 @@ def test_study_writes_markdown_json_and_figures(result, tmp_path):
     data = json.loads(pathlib.Path(paths["json"]).read_text())
     assert data["options"]["normalization"] == "max" and data["alternative"]["models"]
     for name in ("positions", "llama-a", "gpt2-b"):
-        assert pathlib.Path(paths[name]).read_text().startswith("<svg")
+        assert "<svg" in pathlib.Path(paths[name]).read_text()
 
 
 def test_study_bad_inputs(family, corpus):

@@ -76,8 +76,9 @@ inline CLI::App* add_layers(CLI::App& app, layers_args& args, const std::string&
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--edges", args.edges, "Let the first and last pairs be boundaries (scipy never does)");
   cmd->add_option("--probe", args.probe,
-                  "Probe for S2: logistic (default, fast) or mlp (the paper's 128-unit MLP, slow)")
-      ->check(CLI::IsMember({"logistic", "mlp"}));
+                  "Probe for S2: logistic (default), mlp (the paper's 128-unit MLP, slow) or ridge "
+                  "(closed-form linear, fastest)")
+      ->check(CLI::IsMember({"logistic", "mlp", "ridge"}));
   cmd->add_option("--normalization", args.normalization,
                   "Scale of each signal in E(l): max (default; eq. 6 as printed, S / max S) or minmax (the "
                   "text's \"normalized to [0, 1]\")")
@@ -104,7 +105,9 @@ inline int run_layers(const layers_args& args) {
   o.normalization = args.normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
   o.min_prominence = args.min_prominence;
   o.include_edges = args.edges;
-  o.probe = args.probe == "mlp" ? probe_kind::mlp : probe_kind::logistic;
+  o.probe = args.probe == "mlp"     ? probe_kind::mlp
+            : args.probe == "ridge" ? probe_kind::ridge
+                                    : probe_kind::logistic;
   o.causal_mask = args.causal;
   std::unique_ptr<progress> bar;
   std::string phase;

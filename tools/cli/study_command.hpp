@@ -30,11 +30,13 @@ struct study_args {
   std::uint64_t seed = 0;
   std::string probe = "logistic";
   std::string normalization = "max";
+  bool times = true;
 };
 
 inline CLI::App* add_study(CLI::App& app, study_args& args) {
   auto* cmd = app.add_subcommand(
-      "study", "The multi-scale study across models: boundaries (Table 1), family CVs (Table 3), predictions");
+      "study",
+      "The multi-scale study across models: boundaries (Table 1), family CVs (Table 3), predictions");
   cmd->footer(
       "Each MODEL is NAME:FAMILY:DUMP, DUMP a safetensors dump as `infoscale layers` reads it (see its\n"
       "help); models of one family are its training runs. Dumps of the same texts, analysed with the\n"
@@ -45,10 +47,13 @@ inline CLI::App* add_study(CLI::App& app, study_args& args) {
   cmd->add_option("--resamples", args.resamples, "Bootstrap resamples over sequences (default 1000)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", args.seed, "Seed of the bootstrap and the probes' folds (default 0)");
-  cmd->add_option("--probe", args.probe, "logistic (default) or mlp (the paper's 128-unit MLP, slow)")
-      ->check(CLI::IsMember({"logistic", "mlp"}));
+  cmd->add_option(
+         "--probe", args.probe,
+         "logistic (default), mlp (the paper's 128-unit MLP, slow) or ridge (closed-form linear, fastest)")
+      ->check(CLI::IsMember({"logistic", "mlp", "ridge"}));
   cmd->add_option("--normalization", args.normalization, "max (default, eq. 6 as printed) or minmax")
       ->check(CLI::IsMember({"max", "minmax"}));
+  cmd->add_flag("!--no-times", args.times, "Leave the measured phase times out (byte-identical reruns)");
   return cmd;
 }
 
@@ -63,7 +68,9 @@ inline int run_study_command(const study_args& args) {
   layer_options o;
   o.resamples = args.resamples;
   o.seed = args.seed;
-  o.probe = args.probe == "mlp" ? probe_kind::mlp : probe_kind::logistic;
+  o.probe = args.probe == "mlp"     ? probe_kind::mlp
+            : args.probe == "ridge" ? probe_kind::ridge
+                                    : probe_kind::logistic;
   o.normalization = args.normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
   std::vector<study_model> models;
   for (const std::string& spec : args.models) {
@@ -76,7 +83,9 @@ inline int run_study_command(const study_args& args) {
     std::fprintf(stderr, "study: %s\n", dump.c_str());
     const auto start = std::chrono::steady_clock::now();
     study_model m{spec.substr(0, a), spec.substr(a + 1, b - a - 1), analyse_layer_dump(par, dump, o), {}};
-    m.timings.emplace_back("analysis", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (args.times)
+      m.timings.emplace_back("analysis",
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     models.push_back(std::move(m));
   }
   io::check_mapped_reads();

@@ -6,9 +6,10 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include "infoscale/core/error.hpp"
 #include <string>
 #include <vector>
+
+#include "infoscale/core/error.hpp"
 
 namespace infoscale {
 

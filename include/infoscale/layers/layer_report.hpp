@@ -85,7 +85,7 @@ struct layer_report {
 };
 
 [[nodiscard]] inline const char* name_of(probe_kind k) {
-  return k == probe_kind::mlp ? "mlp" : "logistic";
+  return k == probe_kind::mlp ? "mlp" : k == probe_kind::ridge ? "ridge" : "logistic";
 }
 
 }  // namespace infoscale

@@ -16,7 +16,8 @@ namespace infoscale {
 /// The figure of one report; `title` defaults to "infoscale layers: " and the source's file name.
 [[nodiscard]] inline svg_plot layer_report_plot(const layer_report& r, std::string title = {}) {
   svg_plot plot;
-  plot.title = title.empty() ? "infoscale layers: " + std::filesystem::path(r.source).filename().string() : title;
+  plot.title =
+      title.empty() ? "infoscale layers: " + std::filesystem::path(r.source).filename().string() : title;
   plot.x_label = "layer pair l (layer l -> l+1)";
   plot.y_label = "signal / max, and E(l)";
   const auto normalised = [](std::vector<double> v) {

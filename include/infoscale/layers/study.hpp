@@ -43,9 +43,9 @@ struct study_model {
 
 /// One boundary of one model.
 struct study_position {
-  std::string boundary;  ///< "L-I", "I-G" or "one"
-  std::size_t layer = 0;  ///< first layer of the new regime (pair + 1): Table 1's "Abs."
-  double relative = 0.0;  ///< layer / L: Table 1's "Rel."
+  std::string boundary;                   ///< "L-I", "I-G" or "one"
+  std::size_t layer = 0;                  ///< first layer of the new regime (pair + 1): Table 1's "Abs."
+  double relative = 0.0;                  ///< layer / L: Table 1's "Rel."
   std::optional<confidence_interval> ci;  ///< of `relative`, from the BCa interval of the pair
   bool accepted = false;                  ///< the analysis' acceptance (CI narrower than 5 layers)
 };
@@ -109,7 +109,7 @@ struct study_options {
 
 struct study_report {
   std::vector<study_model> models;
-  std::vector<study_row> rows;  ///< Table 1, in input order
+  std::vector<study_row> rows;           ///< Table 1, in input order
   std::vector<family_summary> families;  ///< Table 3, families in order of first appearance
   std::vector<prediction_result> predictions;
   study_options options;
@@ -187,7 +187,8 @@ inline std::string format_value(double v) {
 }  // namespace detail
 
 /// The study over `models` (at least one; names unique).
-[[nodiscard]] inline study_report run_study(std::vector<study_model> models, const study_options& options = {}) {
+[[nodiscard]] inline study_report run_study(std::vector<study_model> models,
+                                            const study_options& options = {}) {
   constexpr std::string_view function = "run_study";
   if (models.empty()) detail::raise(function, "models", "is empty");
   if (!(options.confidence > 0.0 && options.confidence < 1.0))
@@ -222,8 +223,8 @@ inline std::string format_value(double v) {
   }
 
   const auto claim_11 = "intra-family CV of rho_L-I < " + detail::format_value(options.cv_threshold);
-  const auto claim_32 = "|rho_I-G drift| between training runs > " + detail::format_value(options.drift_threshold) +
-                        " (eq. 2)";
+  const auto claim_32 =
+      "|rho_I-G drift| between training runs > " + detail::format_value(options.drift_threshold) + " (eq. 2)";
   for (const std::string& f : families) {
     family_summary s;
     s.family = f;
@@ -260,8 +261,14 @@ inline std::string format_value(double v) {
       s.ig_drift_ci = detail::paired_interval(with_ig, 1, options.confidence, detail::largest_difference);
     }
 
-    prediction_result p11{"1.1", f, claim_11, "CV of rho_L-I over the family's runs", s.li.cv, s.li.cv_ci,
-                          verdict::not_testable, ""};
+    prediction_result p11{"1.1",
+                          f,
+                          claim_11,
+                          "CV of rho_L-I over the family's runs",
+                          s.li.cv,
+                          s.li.cv_ci,
+                          verdict::not_testable,
+                          ""};
     if (s.models.size() < 2) {
       p11.note = "one model in the family: no CV";
     } else if (li.size() < 2) {
@@ -273,9 +280,14 @@ inline std::string format_value(double v) {
     }
     out.predictions.push_back(p11);
 
-    prediction_result p32{"3.2", f, claim_32, "largest |rho_I-G(a) - rho_I-G(b)| over the family's runs",
-                          s.ig_drift.value_or(std::numeric_limits<double>::quiet_NaN()), s.ig_drift_ci,
-                          verdict::not_testable, ""};
+    prediction_result p32{"3.2",
+                          f,
+                          claim_32,
+                          "largest |rho_I-G(a) - rho_I-G(b)| over the family's runs",
+                          s.ig_drift.value_or(std::numeric_limits<double>::quiet_NaN()),
+                          s.ig_drift_ci,
+                          verdict::not_testable,
+                          ""};
     if (s.models.size() < 2) {
       p32.note = "one model in the family: no drift";
     } else if (ig.size() < 2) {
@@ -290,9 +302,14 @@ inline std::string format_value(double v) {
   }
 
   for (const study_model& m : models) {
-    prediction_result p{"1.2", m.name, "dI/dl changes at each boundary (slope discontinuity)",
+    prediction_result p{"1.2",
+                        m.name,
+                        "dI/dl changes at each boundary (slope discontinuity)",
                         "boundaries whose slope jump of I(Y; Yhat_l) has a CI excluding 0",
-                        std::numeric_limits<double>::quiet_NaN(), std::nullopt, verdict::not_testable, ""};
+                        std::numeric_limits<double>::quiet_NaN(),
+                        std::nullopt,
+                        verdict::not_testable,
+                        ""};
     const auto& r = m.report;
     if (r.information.empty()) {
       p.note = "no labels: no information profile";
@@ -308,15 +325,16 @@ inline std::string format_value(double v) {
                    " boundaries with a slope jump whose CI excludes 0";
       p.outcome = discontinuous == r.kinks.size() ? verdict::holds : verdict::fails;
       for (const information_kink& k : r.kinks) {
-        p.note += (p.note.empty() ? "" : "; ") + k.boundary + " jump " + detail::format_value(k.jump) + " bits/layer";
+        p.note += (p.note.empty() ? "" : "; ") + k.boundary + " jump " + detail::format_value(k.jump) +
+                  " bits/layer";
       }
     }
     out.predictions.push_back(std::move(p));
   }
-  out.predictions.push_back({"2.1", "all", "perturbing I degrades structure most: Delta_structure(I) > max(L, G)",
-                             "Experiment 2 (interventions)", std::numeric_limits<double>::quiet_NaN(),
-                             std::nullopt, verdict::not_run,
-                             "not part of this run: infoscale.hf.run_intervention measures it"});
+  out.predictions.push_back(
+      {"2.1", "all", "perturbing I degrades structure most: Delta_structure(I) > max(L, G)",
+       "Experiment 2 (interventions)", std::numeric_limits<double>::quiet_NaN(), std::nullopt,
+       verdict::not_run, "not part of this run: infoscale.hf.run_intervention measures it"});
   out.predictions.push_back({"3.1", "all", "gamma_L differs by more than 5x across families",
                              "Experiment 2 (interventions)", std::numeric_limits<double>::quiet_NaN(),
                              std::nullopt, verdict::not_run,

@@ -48,6 +48,7 @@ inline std::string interval_cell(const std::optional<confidence_interval>& ci, b
 inline std::string position_cell(const std::optional<study_position>& p, bool relative) {
   if (!p) return "-";
   if (!relative) return std::to_string(p->layer);
+  if (!p->ci) return percent(p->relative) + " (no CI)";
   return percent(p->relative) + " " + interval_cell(p->ci, true) + (p->accepted ? "" : " (not accepted)");
 }
 
@@ -60,7 +61,9 @@ inline nlohmann::ordered_json position_json(const std::optional<study_position>&
 }
 
 inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
-  return {{"models", s.models}, {"mean", json_number(s.mean)}, {"cv", json_number(s.cv)},
+  return {{"models", s.models},
+          {"mean", json_number(s.mean)},
+          {"cv", json_number(s.cv)},
           {"cv_ci", interval_json(s.cv_ci)}};
 }
 
@@ -73,13 +76,15 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
                     std::to_string(s.models.size()) + " model" + (s.models.size() == 1 ? "" : "s") + "\n\n";
   const layer_report& first = s.models.front().report;
   out += "## Options\n\n";
-  append_format(out, "- signals fused: weights S1/S2/S3 = %g/%g/%g, normalisation `%s` (%s), prominence >= %g\n",
+  append_format(out,
+                "- signals fused: weights S1/S2/S3 = %g/%g/%g, normalisation `%s` (%s), prominence >= %g\n",
                 first.weights[0], first.weights[1], first.weights[2], name_of(first.normalization),
                 first.normalization == signal_normalization::max ? "S / max S, eq. (6) as printed"
                                                                  : "(S - min S) / (max S - min S)",
                 first.min_prominence);
   if (first.bootstrap)
-    append_format(out, "- bootstrap: %zu resamples over sequences, seed %llu, %g%% CIs; accepted when the BCa CI "
+    append_format(out,
+                  "- bootstrap: %zu resamples over sequences, seed %llu, %g%% CIs; accepted when the BCa CI "
                   "is narrower than %g layers\n",
                   first.bootstrap->resamples, static_cast<unsigned long long>(first.bootstrap->seed),
                   100.0 * first.bootstrap->confidence, first.bootstrap->max_ci_width);
@@ -87,50 +92,56 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
     append_format(out, "- probes: %s, %zu-fold out-of-fold macro-F1, %zu label sets (%s classes)\n",
                   name_of(first.probes->kind), first.probes->folds, first.probes->classes.size(),
                   detail::join_sizes(first.probes->classes, ", ").c_str());
-  append_format(out, "- thresholds: CV < %g (prediction 1.1), I-G drift > %g (3.2, eq. 2); verdicts on the point "
+  append_format(out,
+                "- thresholds: CV < %g (prediction 1.1), I-G drift > %g (3.2, eq. 2); verdicts on the point "
                 "estimate, CIs beside them (paired bootstrap over texts)\n",
                 s.options.cv_threshold, s.options.drift_threshold);
-  out += "- information estimate (1.2): I(Y; Yhat_l), the plug-in MI of the probes' out-of-fold confusion, a "
-         "lower bound on I(X; h_l); hinge fit at pair + 1/2\n";
+  out +=
+      "- information estimate (1.2): I(Y; Yhat_l), the plug-in MI of the probes' out-of-fold confusion, a "
+      "lower bound on I(X; h_l); hinge fit at pair + 1/2\n";
 
-  out += "\n## Table 1: detected boundaries (Experiment 1)\n\n"
-         "| model | family | layers | signals | Abs. L-I | Abs. I-G | Rel. L-I [95% CI] | Rel. I-G [95% CI] |\n"
-         "|---|---|---|---|---|---|---|---|\n";
+  out +=
+      "\n## Table 1: detected boundaries (Experiment 1)\n\n"
+      "| model | family | layers | signals | Abs. L-I | Abs. I-G | Rel. L-I [95% CI] | Rel. I-G [95% CI] |\n"
+      "|---|---|---|---|---|---|---|---|\n";
   for (const study_row& r : s.rows) {
     append_format(out, "| %s | %s | %zu | %s | %s | %s | %s | %s |\n", detail::md_cell(r.name).c_str(),
-                  detail::md_cell(r.family).c_str(), r.layers,
-                  r.signals.c_str(), detail::position_cell(r.li, false).c_str(),
-                  detail::position_cell(r.ig, false).c_str(), detail::position_cell(r.li, true).c_str(),
-                  detail::position_cell(r.ig, true).c_str());
+                  detail::md_cell(r.family).c_str(), r.layers, r.signals.c_str(),
+                  detail::position_cell(r.li, false).c_str(), detail::position_cell(r.ig, false).c_str(),
+                  detail::position_cell(r.li, true).c_str(), detail::position_cell(r.ig, true).c_str());
   }
   for (const study_row& r : s.rows)
     if (r.one)
       append_format(out, "\n%s: a single boundary at layer %zu (%s).\n", r.name.c_str(), r.one->layer,
                     detail::position_cell(r.one, true).c_str());
 
-  out += "\n## Table 3: relative positions within families (Experiment 3)\n\n"
-         "| family | models | mean Rel. L-I | CV L-I [95% CI] | mean Rel. I-G | CV I-G [95% CI] | I-G drift [95% CI] |\n"
-         "|---|---|---|---|---|---|---|\n";
+  out +=
+      "\n## Table 3: relative positions within families (Experiment 3)\n\n"
+      "| family | models | mean Rel. L-I | CV L-I [95% CI] | mean Rel. I-G | CV I-G [95% CI] | I-G drift "
+      "[95% CI] |\n"
+      "|---|---|---|---|---|---|---|\n";
   for (const family_summary& f : s.families) {
     std::string names;
     for (const auto& n : f.models) names += (names.empty() ? "" : ", ") + n;
     append_format(out, "| %s | %s | %s | %s %s | %s | %s %s | %s %s |\n", detail::md_cell(f.family).c_str(),
-                  detail::md_cell(names).c_str(),
-                  detail::percent(f.li.mean).c_str(), detail::number(f.li.cv, "%.2f").c_str(),
-                  detail::interval_cell(f.li.cv_ci, false).c_str(), detail::percent(f.ig.mean).c_str(),
-                  detail::number(f.ig.cv, "%.2f").c_str(), detail::interval_cell(f.ig.cv_ci, false).c_str(),
+                  detail::md_cell(names).c_str(), detail::percent(f.li.mean).c_str(),
+                  detail::number(f.li.cv, "%.2f").c_str(), detail::interval_cell(f.li.cv_ci, false).c_str(),
+                  detail::percent(f.ig.mean).c_str(), detail::number(f.ig.cv, "%.2f").c_str(),
+                  detail::interval_cell(f.ig.cv_ci, false).c_str(),
                   f.ig_drift ? detail::number(*f.ig_drift).c_str() : "-",
                   detail::interval_cell(f.ig_drift_ci, false).c_str());
   }
 
-  out += "\n## Prediction scorecard (§3.3.2)\n\n"
-         "| prediction | scope | claim | measured | value | 95% CI | verdict | note |\n"
-         "|---|---|---|---|---|---|---|---|\n";
+  out +=
+      "\n## Prediction scorecard (§3.3.2)\n\n"
+      "| prediction | scope | claim | measured | value | 95% CI | verdict | note |\n"
+      "|---|---|---|---|---|---|---|---|\n";
   for (const prediction_result& p : s.predictions) {
     append_format(out, "| %s | %s | %s | %s | %s | %s | **%s** | %s |\n", p.id.c_str(),
                   detail::md_cell(p.scope).c_str(), detail::md_cell(p.claim).c_str(),
                   detail::md_cell(p.measured).c_str(), detail::number(p.value).c_str(),
-                  detail::interval_cell(p.ci, false).c_str(), name_of(p.outcome), detail::md_cell(p.note).c_str());
+                  detail::interval_cell(p.ci, false).c_str(), name_of(p.outcome),
+                  detail::md_cell(p.note).c_str());
   }
   if (!s.notes.empty()) {
     out += "\n## Notes\n\n";
@@ -141,7 +152,8 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
     out += "\n### " + m.name + " (" + m.family + ")\n\n";
     if (!m.timings.empty()) {
       out += "Time:";
-      for (const auto& [phase, seconds] : m.timings) append_format(out, " %s %.1f s;", phase.c_str(), seconds);
+      for (const auto& [phase, seconds] : m.timings)
+        append_format(out, " %s %.1f s;", phase.c_str(), seconds);
       out.back() = '\n';
       out += "\n";
     }
@@ -159,7 +171,8 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
   for (const study_model& m : s.models) {
     json timings = json::object();
     for (const auto& [phase, seconds] : m.timings) timings[phase] = json_number(seconds);
-    models.push_back({{"name", m.name}, {"family", m.family}, {"timings", timings}, {"report", to_json(m.report)}});
+    models.push_back(
+        {{"name", m.name}, {"family", m.family}, {"timings", timings}, {"report", to_json(m.report)}});
   }
   for (const study_row& r : s.rows) {
     rows.push_back({{"model", r.name},

@@ -49,7 +49,7 @@ TEST_CASE("run_study: the paper's Table 1 positions give its Table 3 means, CVs 
   const study_report s = run_study(models);
   REQUIRE(s.rows.size() == 4);
   CHECK(s.rows[0].li->layer == 13);
-  CHECK(s.rows[0].li->relative == doctest::Approx(0.40625));  // "40.6%"
+  CHECK(s.rows[0].li->relative == doctest::Approx(0.40625));      // "40.6%"
   CHECK(s.rows[3].ig->relative == doctest::Approx(20.0 / 28.0));  // "71.4%"
   REQUIRE(s.families.size() == 2);
   const family_summary& llama = s.families[0];
@@ -63,7 +63,7 @@ TEST_CASE("run_study: the paper's Table 1 positions give its Table 3 means, CVs 
   CHECK(qwen.ig.cv == doctest::Approx(0.48).epsilon(0.01));
   CHECK(qwen.li.mean == doctest::Approx(0.067).epsilon(0.01));  // "6.7%"
   CHECK(qwen.ig.mean == doctest::Approx(0.482).epsilon(0.01));  // "48.2%"
-  CHECK(*qwen.ig_drift == doctest::Approx(d - c));  // 46.4 points
+  CHECK(*qwen.ig_drift == doctest::Approx(d - c));              // 46.4 points
   // Scorecard: 1.1 holds for both families, 3.2 holds for Qwen only (as the paper reads it).
   const auto find = [&](const std::string& id, const std::string& scope) {
     for (const auto& p : s.predictions)
@@ -79,7 +79,8 @@ TEST_CASE("run_study: the paper's Table 1 positions give its Table 3 means, CVs 
   CHECK(find("2.1", "all").outcome == verdict::not_run);
   CHECK(find("3.1", "all").outcome == verdict::not_run);
   const std::string md = format_markdown(s);
-  CHECK(md.find("| Qwen2.5-7B | qwen | 28 | S1 | 2 | 20 | 7.1% - | 71.4% - |") != std::string::npos);
+  CHECK(md.find("| Qwen2.5-7B | qwen | 28 | S1 | 2 | 20 | 7.1% (no CI) | 71.4% (no CI) |") !=
+        std::string::npos);
   CHECK(md.find("| qwen | Qwen1.5-7B, Qwen2.5-7B | 6.7% | 0.07 - | 48.2% | 0.48 - | 0.464 - |") !=
         std::string::npos);
   const auto json = nlohmann::json::parse(format_json(s));
@@ -125,7 +126,8 @@ TEST_CASE("run_study: CIs pair resample r across a family's models; odd families
     }
   }
   CHECK_THROWS_WITH_AS((void)run_study({}), doctest::Contains("'models'"), infoscale::error);
-  std::vector<study_model> twice{{"a", "f", boundaries_at(10, 2, 6), {}}, {"a", "f", boundaries_at(10, 2, 6), {}}};
+  std::vector<study_model> twice{{"a", "f", boundaries_at(10, 2, 6), {}},
+                                 {"a", "f", boundaries_at(10, 2, 6), {}}};
   CHECK_THROWS_WITH_AS((void)run_study(twice), doctest::Contains("twice"), infoscale::error);
   std::vector<study_model> nameless{{"a", "", boundaries_at(10, 2, 6), {}}};
   CHECK_THROWS_WITH_AS((void)run_study(nameless), doctest::Contains("no family"), infoscale::error);
