@@ -814,8 +814,9 @@ def cross_validated_predictions(features: Annotated[NDArray, dict(writable=False
         Classes in [0, classes).
     classes : int
         >= 2.
-    kind : {'mlp', 'logistic'}, default 'mlp'
-        The paper's one-hidden-layer ReLU MLP (Adam), or multinomial logistic regression (Nesterov).
+    kind : {'mlp', 'logistic', 'ridge'}, default 'mlp'
+        The paper's one-hidden-layer ReLU MLP (Adam), multinomial logistic regression (Nesterov), or
+        sklearn's RidgeClassifier with alpha = 1 (closed form; l2 and iterations unused).
     folds : int, default 5
         In [2, tokens]; a seeded Philox permutation of tokens dealt round-robin.
     l2 : float, default 1e-4
@@ -845,8 +846,9 @@ def probe_score(features: Annotated[NDArray, dict(writable=False)], labels: Anno
         Classes in [0, classes).
     classes : int
         >= 2.
-    kind : {'mlp', 'logistic'}, default 'mlp'
-        The paper's one-hidden-layer ReLU MLP (Adam), or multinomial logistic regression (Nesterov).
+    kind : {'mlp', 'logistic', 'ridge'}, default 'mlp'
+        The paper's one-hidden-layer ReLU MLP (Adam), multinomial logistic regression (Nesterov), or
+        sklearn's RidgeClassifier with alpha = 1 (closed form; l2 and iterations unused).
     folds : int, default 5
         In [2, tokens]; a seeded Philox permutation of tokens dealt round-robin.
     l2 : float, default 1e-4
@@ -1233,6 +1235,30 @@ class LayerReport:
     def seed(self) -> int: ...
 
     @property
+    def probe_scores(self) -> NDArray[numpy.float64]:
+        """
+        P(l) per hidden state 0..L (mean macro-F1 over label sets); empty without labels.
+        """
+
+    @property
+    def information(self) -> NDArray[numpy.float64]:
+        """
+        I(Y; Yhat_l) in bits per hidden state: plug-in MI of the out-of-fold probe confusion, mean over
+        label sets, a lower bound on I(X; h_l); empty without labels.
+        """
+
+    @property
+    def kinks(self) -> list:
+        """
+        Prediction 1.2 at each boundary: the hinge fit's slope jump of `information` and its percentile CI.
+        """
+
+    def svg(self, title: str = '') -> str:
+        """
+        The figure of `infoscale layers --plot` (signals, E(l), boundaries with CIs) as SVG text.
+        """
+
+    @property
     def attention(self) -> object:
         """{'dtype', 'shape', 'padding_mask', 'causal_mask'} or None."""
 
@@ -1272,7 +1298,10 @@ class LayerAnalysisCore:
 
     def describe_attention(self, dtype: str, shape: Sequence[int], padding_mask: bool) -> None: ...
 
-    def report(self, policy: str = 'par') -> LayerReport: ...
+    def report(self, policy: str = 'par', normalization: str | None = None) -> LayerReport:
+        """
+        The report; `normalization` ('max' or 'minmax') overrides the analysis' option for this call.
+        """
 
 def analyse_layer_dump(path: str, *, source: str = '', resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, policy: str = 'par') -> LayerReport:
     """
@@ -1295,8 +1324,8 @@ def analyse_layer_dump(path: str, *, source: str = '', resamples: int = 1000, se
     min_prominence : float, default 0.3
     edges : bool, default False
         Let the first and last pairs be boundaries (scipy's find_peaks never does).
-    probe : {'logistic', 'mlp'}, default 'logistic'
-        The probe of S2 (the paper's 128-unit MLP is slow).
+    probe : {'logistic', 'mlp', 'ridge'}, default 'logistic'
+        The probe of S2 (ridge: sklearn's RidgeClassifier, closed form; the paper's 128-unit MLP is slow).
     causal : bool, default False
         Mask keys after each query in S3 (a decoder's attention has no mass there already; an
         encoder's must not be masked).
@@ -1312,4 +1341,32 @@ def analyse_layer_dump(path: str, *, source: str = '', resamples: int = 1000, se
 def analyse_layer_stack(hidden_states: Annotated[NDArray, dict(writable=False)], sequence_offsets: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None, attentions: Annotated[NDArray, dict(writable=False)] | None = None, attention_mask: Annotated[NDArray[numpy.int64], dict(shape=(None, None), order='C', device='cpu', writable=False)] | None = None, labels: Sequence[Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)]] = [], *, source: str = 'arrays', resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, policy: str = 'par') -> LayerReport:
     """
     `infoscale layers` on arrays laid out as its dump (infoscale.analyse_layers adapts the arguments).
+    """
+
+class StudyReport:
+    """
+    The study over several models: str() is its Markdown report, to_json() every number.
+    """
+
+    def __str__(self) -> str: ...
+
+    def to_markdown(self) -> str: ...
+
+    def to_json(self, indent: int = 2) -> str: ...
+
+    def to_dict(self) -> object:
+        """to_json() read back as a dict (NaN and infinities are None)."""
+
+    def positions_svg(self) -> str:
+        """The cross-model position chart (MS Figure 10) as SVG text."""
+
+    @property
+    def notes(self) -> list[str]: ...
+
+def run_study(models: Sequence[tuple[str, str, LayerReport, Sequence[tuple[str, float]]]], *, cv_threshold: float = 0.2, drift_threshold: float = 0.3, confidence: float = 0.95) -> StudyReport:
+    """
+    The multi-scale study (MS Tables 1 and 3 and the §3.3.2 scorecard) over layer reports.
+
+    models: list of (name, family, LayerReport, [(phase, seconds), ...]); models of one family are its
+    training runs. Thresholds: prediction 1.1 (CV of rho_L-I) and 3.2 (eq. (2) I-G drift).
     """
