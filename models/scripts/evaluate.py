@@ -189,7 +189,7 @@ def write_readme(results):
     section = ("<!-- results: written by models/scripts/evaluate.py -->\n"
                f"Held-out perplexity over {results['scored_tokens']:,} tokens (27 held-out chapters):\n\n"
                + "\n".join(rows) + "\n\n![training curves](curves.svg)\n\nTraining curves: cross-entropy on train.py's fixed held-out slice "
-               "(16 windows of 128 tokens) every 25 steps; dashed: log of the best KN perplexity.\n\n"
+               "(16 windows of 128 tokens) every 50 steps; dashed: log of the best KN perplexity.\n\n"
                "Samples (top-k 50, temperature 0.8, 40 new tokens, seeds 0, 1, 2; ' / ' marks a newline):\n\n"
                + "\n".join(samples) + "<!-- /results -->")
     path = os.path.join(AUSTEN, "README.md")

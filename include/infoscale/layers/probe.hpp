@@ -483,19 +483,37 @@ class probe_evidence {
     }
     if (!layers_.empty() && layers_[0].size() != labels.size())
       detail::raise(function, "labels", "changes the task count");
-    std::vector<std::vector<Eigen::MatrixXd>> tasks;
+    std::vector<sparse_confusion> tasks;
     for (std::size_t t = 0; t < labels.size(); ++t) {
       detail::check_labels(labels[t], tokens_, classes[t], function);
       if (predicted[t].size() != tokens_)
         detail::raise(function, "predicted", "must have one prediction per token");
-      std::vector<Eigen::MatrixXd> per_sequence;
+      if (predicted[t].size() != labels[t].size())
+        detail::raise(function, "predicted", "differs in length from labels");
+      sparse_confusion c;
+      c.classes = classes[t];
       std::size_t offset = 0;
-      for (const std::size_t n : lengths_) {
-        per_sequence.push_back(confusion_matrix(std::span(labels[t]).subspan(offset, n),
-                                                std::span(predicted[t]).subspan(offset, n), classes[t]));
-        offset += n;
+      for (std::size_t seq = 0; seq < lengths_.size(); ++seq) {
+        // cells of this sequence's confusion matrix, column-major (true + classes * predicted)
+        std::vector<std::size_t> cells;
+        for (std::size_t i = offset; i < offset + lengths_[seq]; ++i) {
+          const int y = labels[t][i], q = predicted[t][i];
+          if (q < 0 || q >= classes[t]) detail::raise(function, "predicted", "has a label out of range");
+          cells.push_back(static_cast<std::size_t>(y) +
+                          static_cast<std::size_t>(classes[t]) * static_cast<std::size_t>(q));
+        }
+        std::sort(cells.begin(), cells.end());
+        for (std::size_t k = 0; k < cells.size();) {
+          std::size_t j = k;
+          while (j < cells.size() && cells[j] == cells[k]) ++j;
+          c.cell.push_back(cells[k]);
+          c.sequence.push_back(seq);
+          c.count.push_back(static_cast<double>(j - k));
+          k = j;
+        }
+        offset += lengths_[seq];
       }
-      tasks.push_back(std::move(per_sequence));
+      tasks.push_back(std::move(c));
     }
     layers_.push_back(std::move(tasks));
   }
@@ -505,11 +523,7 @@ class probe_evidence {
     const auto w = plan_.weights(set);
     std::vector<double> p(layers_.size(), 0.0);
     for (std::size_t l = 0; l < layers_.size(); ++l) {
-      for (const auto& task : layers_[l]) {
-        Eigen::MatrixXd c = Eigen::MatrixXd::Zero(task[0].rows(), task[0].cols());
-        for (std::size_t s = 0; s < task.size(); ++s) c += w[s] * task[s];
-        p[l] += macro_f1(c);
-      }
+      for (std::size_t t = 0; t < layers_[l].size(); ++t) p[l] += macro_f1(confusion(l, t, w));
       p[l] /= static_cast<double>(layers_[l].size());
     }
     return p;
@@ -527,19 +541,26 @@ class probe_evidence {
   /// Confusion matrix of one layer and task, summed over sequences with per-sequence weights `w`.
   [[nodiscard]] Eigen::MatrixXd confusion(std::size_t layer, std::size_t task,
                                           std::span<const double> w) const {
-    const auto& per_sequence = layers_.at(layer).at(task);
-    if (w.size() != per_sequence.size())
+    const sparse_confusion& c = layers_.at(layer).at(task);
+    if (w.size() != lengths_.size())
       detail::raise("probe_evidence::confusion", "w", "must give one weight per sequence");
-    Eigen::MatrixXd c = Eigen::MatrixXd::Zero(per_sequence[0].rows(), per_sequence[0].cols());
-    for (std::size_t s = 0; s < per_sequence.size(); ++s) c += w[s] * per_sequence[s];
-    return c;
+    Eigen::MatrixXd out = Eigen::MatrixXd::Zero(c.classes, c.classes);
+    for (std::size_t k = 0; k < c.cell.size(); ++k) out.data()[c.cell[k]] += w[c.sequence[k]] * c.count[k];
+    return out;
   }
 
  private:
   std::vector<std::size_t> lengths_;
   std::size_t tokens_ = 0;
   resampling_plan plan_;
-  std::vector<std::vector<std::vector<Eigen::MatrixXd>>> layers_;  // [layer][task][sequence]
+  // Per-sequence confusion matrices, stored sparsely: a sequence of n tokens fills at most n cells,
+  // so a weight set costs O(tokens), not O(sequences x classes^2).
+  struct sparse_confusion {
+    int classes = 0;
+    std::vector<std::size_t> cell, sequence;  // column-major cell and its sequence
+    std::vector<double> count;
+  };
+  std::vector<std::vector<sparse_confusion>> layers_;  // [layer][task]
 };
 
 }  // namespace infoscale
