@@ -48,6 +48,7 @@ struct study_position {
   double relative = 0.0;                  ///< layer / L: Table 1's "Rel."
   std::optional<confidence_interval> ci;  ///< of `relative`, from the BCa interval of the pair
   bool accepted = false;                  ///< the analysis' acceptance (CI narrower than 5 layers)
+  double detection_rate = std::numeric_limits<double>::quiet_NaN();  ///< share of resamples with it
 };
 
 struct study_row {
@@ -130,6 +131,7 @@ inline study_position position_of(const boundary_estimate& b, std::size_t layers
     p.ci = ci;
   }
   p.accepted = b.accepted;
+  p.detection_rate = b.detection_rate;
   return p;
 }
 
@@ -318,15 +320,25 @@ inline std::string format_value(double v) {
     } else if (!r.bootstrap) {
       p.note = "one sequence: no bootstrap CI";
     } else {
-      std::size_t discontinuous = 0;
-      for (const information_kink& k : r.kinks) discontinuous += k.discontinuous() ? 1 : 0;
-      p.value = static_cast<double>(discontinuous) / static_cast<double>(r.kinks.size());
-      p.measured = std::to_string(discontinuous) + " of " + std::to_string(r.kinks.size()) +
-                   " boundaries with a slope jump whose CI excludes 0";
-      p.outcome = discontinuous == r.kinks.size() ? verdict::holds : verdict::fails;
-      for (const information_kink& k : r.kinks) {
-        p.note += (p.note.empty() ? "" : "; ") + k.boundary + " jump " + detail::format_value(k.jump) +
-                  " bits/layer";
+      // Only accepted boundaries are tested: a kink at a boundary the bootstrap does not confirm
+      // says nothing about a phase transition there. The others are listed in the note.
+      std::size_t tested = 0, discontinuous = 0;
+      for (std::size_t k = 0; k < r.kinks.size(); ++k) {
+        const information_kink& kink = r.kinks[k];
+        const bool accepted = k < r.boundaries.size() && r.boundaries[k].accepted;
+        tested += accepted ? 1 : 0;
+        discontinuous += accepted && kink.discontinuous() ? 1 : 0;
+        p.note += (p.note.empty() ? "" : "; ") + kink.boundary + " jump " + detail::format_value(kink.jump) +
+                  " bits/layer" + (kink.discontinuous() ? " (CI excludes 0)" : " (CI covers 0)") +
+                  (accepted ? "" : ", boundary not accepted");
+      }
+      if (tested == 0) {
+        p.note = "no accepted boundary to test: " + p.note;
+      } else {
+        p.value = static_cast<double>(discontinuous) / static_cast<double>(tested);
+        p.measured = std::to_string(discontinuous) + " of " + std::to_string(tested) +
+                     " accepted boundaries with a slope jump whose CI excludes 0";
+        p.outcome = discontinuous == tested ? verdict::holds : verdict::fails;
       }
     }
     out.predictions.push_back(std::move(p));

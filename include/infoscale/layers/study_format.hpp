@@ -48,7 +48,10 @@ inline std::string interval_cell(const std::optional<confidence_interval>& ci, b
 inline std::string position_cell(const std::optional<study_position>& p, bool relative) {
   if (!p) return "-";
   if (!relative) return std::to_string(p->layer);
-  if (!p->ci) return percent(p->relative) + " (no CI)";
+  if (!p->ci) {
+    if (!std::isfinite(p->detection_rate)) return percent(p->relative) + " (no CI)";
+    return percent(p->relative) + " (no CI: in " + percent(p->detection_rate) + " of resamples)";
+  }
   return percent(p->relative) + " " + interval_cell(p->ci, true) + (p->accepted ? "" : " (not accepted)");
 }
 
@@ -57,7 +60,8 @@ inline nlohmann::ordered_json position_json(const std::optional<study_position>&
   return {{"layer", p->layer},
           {"relative", json_number(p->relative)},
           {"ci", interval_json(p->ci)},
-          {"accepted", p->accepted}};
+          {"accepted", p->accepted},
+          {"detection_rate", json_number(p->detection_rate)}};
 }
 
 inline nlohmann::ordered_json statistic_json(const family_statistic& s) {

@@ -26,6 +26,7 @@ layer_report boundaries_at(std::size_t layers, std::size_t li, std::size_t ig) {
     b.pair = layer - 1;
     b.relative_position = static_cast<double>(layer) / static_cast<double>(layers);
     b.accepted = true;
+    b.detection_rate = std::numeric_limits<double>::quiet_NaN();  // as without a bootstrap
     r.boundaries.push_back(b);
   };
   if (li != 0 && ig != 0) {
@@ -125,6 +126,37 @@ TEST_CASE("run_study: CIs pair resample r across a family's models; odd families
       CHECK(p.note.find("one model") != std::string::npos);
     }
   }
+  // Prediction 1.2 is tested at accepted boundaries only.
+  std::vector<study_model> kinked{{"k", "f", boundaries_at(10, 2, 6), {}}};
+  layer_report& kr = kinked[0].report;
+  kr.bootstrap = bootstrap_description{};
+  kr.information.assign(11, 1.0);
+  for (const auto& b : kr.boundaries) {
+    information_kink k;
+    k.boundary = b.name;
+    k.pair = b.pair;
+    k.jump = 0.5;
+    k.ci = confidence_interval{0.1, 0.9};
+    kr.kinks.push_back(k);
+  }
+  kr.boundaries[1].accepted = false;
+  const auto verdict_12 = [](const study_report& r) {
+    for (const auto& p : r.predictions)
+      if (p.id == "1.2") return p;
+    return prediction_result{};
+  };
+  const auto one_tested = verdict_12(run_study(kinked));
+  CHECK(one_tested.outcome == verdict::holds);
+  CHECK(one_tested.measured.find("1 of 1 accepted") == 0);
+  CHECK(one_tested.note.find("I-G jump 0.5 bits/layer (CI excludes 0), boundary not accepted") !=
+        std::string::npos);
+  kr.boundaries[0].accepted = false;
+  const auto none_tested = verdict_12(run_study(kinked));
+  CHECK(none_tested.outcome == verdict::not_testable);
+  CHECK(none_tested.note.find("no accepted boundary") == 0);
+  kr.boundaries[0].accepted = true;
+  kr.kinks[0].ci = confidence_interval{-0.1, 0.9};
+  CHECK(verdict_12(run_study(kinked)).outcome == verdict::fails);
   CHECK_THROWS_WITH_AS((void)run_study({}), doctest::Contains("'models'"), infoscale::error);
   std::vector<study_model> twice{{"a", "f", boundaries_at(10, 2, 6), {}},
                                  {"a", "f", boundaries_at(10, 2, 6), {}}};
