@@ -30,7 +30,9 @@
 #include "infoscale/core/error.hpp"
 #include "infoscale/layers/bootstrap.hpp"
 #include "infoscale/layers/cross_model.hpp"
+#include "infoscale/layers/intervention_study.hpp"
 #include "infoscale/layers/layer_report.hpp"
+#include "infoscale/layers/prediction.hpp"
 
 namespace infoscale {
 
@@ -75,37 +77,11 @@ struct family_summary {
   std::optional<confidence_interval> ig_drift_ci;
 };
 
-enum class verdict { holds, fails, not_testable, not_run };
-
-[[nodiscard]] inline const char* name_of(verdict v) {
-  switch (v) {
-    case verdict::holds:
-      return "holds";
-    case verdict::fails:
-      return "fails";
-    case verdict::not_testable:
-      return "not testable";
-    case verdict::not_run:
-      return "not run";
-  }
-  return "?";
-}
-
-struct prediction_result {
-  std::string id;     ///< "1.1", "1.2", "2.1", "3.1", "3.2"
-  std::string scope;  ///< the family or model it was tested on, or "all"
-  std::string claim;
-  std::string measured;  ///< what was computed, in words
-  double value = std::numeric_limits<double>::quiet_NaN();
-  std::optional<confidence_interval> ci;
-  verdict outcome = verdict::not_testable;
-  std::string note;
-};
-
 struct study_options {
   double cv_threshold = 0.2;     ///< prediction 1.1
   double drift_threshold = 0.3;  ///< prediction 3.2, eq. (2)
   double confidence = 0.95;
+  intervention_prediction_options interventions;  ///< how predictions 2.1 and 3.1 read Experiment 2
 };
 
 struct study_report {
@@ -113,6 +89,7 @@ struct study_report {
   std::vector<study_row> rows;           ///< Table 1, in input order
   std::vector<family_summary> families;  ///< Table 3, families in order of first appearance
   std::vector<prediction_result> predictions;
+  std::vector<intervention_summary> interventions;  ///< Experiment 2 (Table 2) per model, when run
   study_options options;
   std::vector<std::string> notes;
 };
@@ -188,9 +165,11 @@ inline std::string format_value(double v) {
 
 }  // namespace detail
 
-/// The study over `models` (at least one; names unique).
+/// The study over `models` (at least one; names unique), with Experiment 2's summaries where it
+/// was run (each naming one of the models; predictions 2.1 and 3.1 read them, else "not run").
 [[nodiscard]] inline study_report run_study(std::vector<study_model> models,
-                                            const study_options& options = {}) {
+                                            const study_options& options = {},
+                                            std::vector<intervention_summary> interventions = {}) {
   constexpr std::string_view function = "run_study";
   if (models.empty()) detail::raise(function, "models", "is empty");
   if (!(options.confidence > 0.0 && options.confidence < 1.0))
@@ -343,17 +322,29 @@ inline std::string format_value(double v) {
     }
     out.predictions.push_back(std::move(p));
   }
-  out.predictions.push_back(
-      {"2.1", "all", "perturbing I degrades structure most: Delta_structure(I) > max(L, G)",
-       "Experiment 2 (interventions)", std::numeric_limits<double>::quiet_NaN(), std::nullopt,
-       verdict::not_run, "not part of this run: infoscale.hf.run_intervention measures it"});
-  out.predictions.push_back({"3.1", "all", "gamma_L differs by more than 5x across families",
-                             "Experiment 2 (interventions)", std::numeric_limits<double>::quiet_NaN(),
-                             std::nullopt, verdict::not_run,
-                             "not part of this run: infoscale.hf.run_intervention measures it"});
+  for (const intervention_summary& iv : interventions) {
+    if (std::none_of(models.begin(), models.end(), [&](const study_model& m) { return m.name == iv.model; }))
+      detail::raise(function, "interventions", "names model '" + iv.model + "', which is not in the study");
+  }
+  if (interventions.empty()) {
+    const std::string why = "Experiment 2 was not part of this run (infoscale.study --interventions runs it)";
+    out.predictions.push_back({"2.1", "all",
+                               "perturbing I degrades structure most: Delta_structure(I) > max(L, G)",
+                               "Experiment 2 (interventions)", std::numeric_limits<double>::quiet_NaN(),
+                               std::nullopt, verdict::not_run, why});
+    out.predictions.push_back({"3.1", "all", "gamma_L differs by more than 5x across families",
+                               "Experiment 2 (interventions)", std::numeric_limits<double>::quiet_NaN(),
+                               std::nullopt, verdict::not_run, why});
+  } else {
+    for (const intervention_summary& iv : interventions)
+      out.predictions.push_back(structure_control_prediction(iv, options.interventions));
+    for (auto& p : local_brittleness_predictions(interventions, options.interventions))
+      out.predictions.push_back(std::move(p));
+  }
   std::stable_sort(out.predictions.begin(), out.predictions.end(),
                    [](const prediction_result& a, const prediction_result& b) { return a.id < b.id; });
   out.models = std::move(models);
+  out.interventions = std::move(interventions);
   return out;
 }
 

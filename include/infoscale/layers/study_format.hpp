@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "infoscale/layers/intervention_format.hpp"
 #include "infoscale/layers/report_format.hpp"
 #include "infoscale/layers/study.hpp"
 
@@ -76,7 +77,8 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
 /// The study as a Markdown document.
 [[nodiscard]] inline std::string format_markdown(const study_report& s) {
   using detail::append_format;
-  std::string out = "# Multi-scale study (Zhang & Dong): Experiments 1 and 3 on " +
+  std::string out = std::string("# Multi-scale study (Zhang & Dong): Experiments ") +
+                    (s.interventions.empty() ? "1 and 3" : "1, 2 and 3") + " on " +
                     std::to_string(s.models.size()) + " model" + (s.models.size() == 1 ? "" : "s") + "\n\n";
   const layer_report& first = s.models.front().report;
   out += "## Options\n\n";
@@ -103,6 +105,16 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
   out +=
       "- information estimate (1.2): I(Y; Yhat_l), the plug-in MI of the probes' out-of-fold confusion, a "
       "lower bound on I(X; h_l); hinge fit at pair + 1/2\n";
+  if (!s.interventions.empty()) {
+    const auto& ip = s.options.interventions;
+    append_format(
+        out,
+        "- Experiment 2 (2.1, 3.1): Delta_structure = %s %% change of %s, holds when I's is largest and "
+        "its paired t-test p < %g; gamma_L = |Delta| / sigma %s, per family the mean over its "
+        "models; 3.1 holds when the ratio across families exceeds %g, one row per metric\n",
+        ip.structure_magnitude ? "the magnitude of the" : "the signed", ip.structure_metric.c_str(), ip.alpha,
+        ip.brittleness_in_percent ? "in percent" : "in the metric's unit", ip.brittleness_ratio);
+  }
 
   out +=
       "\n## Table 1: detected boundaries (Experiment 1)\n\n"
@@ -146,6 +158,11 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
                   detail::md_cell(p.measured).c_str(), detail::number(p.value).c_str(),
                   detail::interval_cell(p.ci, false).c_str(), name_of(p.outcome),
                   detail::md_cell(p.note).c_str());
+  }
+  if (!s.interventions.empty()) {
+    out += "\n## Experiment 2: noise in one scale while generating (Table 2)\n\n";
+    for (const intervention_summary& iv : s.interventions)
+      out += format_markdown(iv, s.options.interventions.alpha) + "\n";
   }
   if (!s.notes.empty()) {
     out += "\n## Notes\n\n";
@@ -205,14 +222,24 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
                            {"verdict", name_of(p.outcome)},
                            {"note", p.note}});
   }
-  return {{"study", "multi-scale (Zhang & Dong) Experiments 1 and 3"},
+  json table2 = json::array();
+  for (const intervention_summary& iv : s.interventions) table2.push_back(to_json(iv));
+  const auto& ip = s.options.interventions;
+  return {{"study", s.interventions.empty() ? "multi-scale (Zhang & Dong) Experiments 1 and 3"
+                                            : "multi-scale (Zhang & Dong) Experiments 1, 2 and 3"},
           {"options",
            {{"cv_threshold", s.options.cv_threshold},
             {"drift_threshold", s.options.drift_threshold},
-            {"confidence", s.options.confidence}}},
+            {"confidence", s.options.confidence},
+            {"structure_metric", ip.structure_metric},
+            {"structure_reading", ip.structure_magnitude ? "magnitude" : "increase"},
+            {"alpha", ip.alpha},
+            {"brittleness_ratio", ip.brittleness_ratio},
+            {"brittleness_unit", ip.brittleness_in_percent ? "percent per sigma" : "metric per sigma"}}},
           {"table1", rows},
           {"table3", families},
           {"predictions", predictions},
+          {"table2", table2},
           {"notes", s.notes},
           {"models", models}};
 }
