@@ -1,10 +1,12 @@
 """Cost of Experiment 2's noise injection inside generate(): samples per second of the baseline
-and of a run perturbing one scale (a third of the blocks), side by side in one process.
+and of runs perturbing one scale (the middle third of the blocks) and every block, under both
+readings of the noise std ('baseline': a fixed per-layer std; 'pass': each forward pass's own),
+side by side in one process, interleaved, best of 3.
 
-    .venv/bin/python benchmarks/bench_interventions.py [MODEL_DIR]
+    .venv/bin/python benchmarks/bench_interventions.py [MODEL_DIR ...]
 
-Without MODEL_DIR: a seeded random GPT-2 of the shipped family's shape (12 layers, 128 wide,
-vocabulary 4096). Threads: torch's default (set OMP_NUM_THREADS to pin).
+Without MODEL_DIR: the shipped decoders llama-a and gpt2-a (12 layers, 128 wide, vocabulary
+4096). Threads: torch's default (set OMP_NUM_THREADS to pin).
 """
 import sys
 import time
@@ -16,23 +18,15 @@ from infoscale.hf import find_taps
 from infoscale.hf import interventions as iv
 
 
-def model_and_tokenizer():
+def models():
     if len(sys.argv) > 1:
-        return (transformers.AutoModelForCausalLM.from_pretrained(sys.argv[1]),
-                transformers.AutoTokenizer.from_pretrained(sys.argv[1]))
-    torch.manual_seed(0)
-    config = transformers.GPT2Config(vocab_size=4096, n_positions=256, n_embd=128, n_layer=12, n_head=4,
-                                     bos_token_id=0, eos_token_id=0)
-    import tokenizers
-    vocab = {"<unk>": 0, **{chr(32 + i): i + 1 for i in range(95)}}
-    tok = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tokenizers.Tokenizer(tokenizers.models.BPE(vocab=vocab, merges=[], unk_token="<unk>")),
-        unk_token="<unk>", eos_token="<unk>")
-    return transformers.GPT2LMHeadModel(config), tok
+        return [(d, transformers.AutoModelForCausalLM.from_pretrained(d), transformers.AutoTokenizer.from_pretrained(d))
+                for d in sys.argv[1:]]
+    from infoscale.models import load_shipped
+    return [(n, *load_shipped(n)) for n in ("llama-a", "gpt2-a")]
 
 
-def main():
-    model, tok = model_and_tokenizer()
+def bench(name, model, tok):
     model.eval()
     prompts = ["It is a truth universally acknowledged", "However little known the feelings",
                "My dear Mr. Bennet, said his lady", "Mr. Bennet replied that he had not"] * 2
@@ -40,23 +34,34 @@ def main():
     scale = list(range(len(blocks) // 3, 2 * len(blocks) // 3))
     kw = dict(samples_per_prompt=2, max_new_tokens=48, seed=0, batch_size=8)
     iv.generate(model, tok, prompts[:2], samples_per_prompt=1, max_new_tokens=4)  # warm up
-    times = {"baseline": [], "perturbed": []}
+    everything = list(range(len(blocks)))
+    conditions = {"baseline": None,
+                  "one scale, 'baseline' std": (scale, "baseline"), "one scale, 'pass' std": (scale, "pass"),
+                  "every block, 'baseline' std": (everything, "baseline")}
+    times = {k: [] for k in conditions}
     for _ in range(3):
-        start = time.perf_counter()
-        iv.generate(model, tok, prompts, **kw)
-        times["baseline"].append(time.perf_counter() - start)
-        injection = iv.NoiseInjection(blocks, scale, 0.1, seed=1, scale="pass")
-        with injection:
+        for k, c in conditions.items():
+            injection = None if c is None else iv.NoiseInjection(
+                blocks, c[0], 0.1, seed=1, scale=c[1], baseline_std=[1.0] * len(c[0]) if c[1] == "baseline" else None)
             start = time.perf_counter()
-            iv.generate(model, tok, prompts, injection=injection, **kw)
-            times["perturbed"].append(time.perf_counter() - start)
+            if injection is None:
+                iv.generate(model, tok, prompts, **kw)
+            else:
+                with injection:
+                    iv.generate(model, tok, prompts, injection=injection, **kw)
+            times[k].append(time.perf_counter() - start)
     samples = len(prompts) * kw["samples_per_prompt"]
     best = {k: min(v) for k, v in times.items()}
-    print(f"bench_interventions: {len(blocks)} blocks, perturbing {len(scale)}, {samples} samples of "
-          f"{kw['max_new_tokens']} tokens, torch threads {torch.get_num_threads()}")
+    print(f"bench_interventions {name}: {len(blocks)} blocks, one scale = blocks {scale[0]}..{scale[-1]}, {samples} "
+          f"samples of {kw['max_new_tokens']} tokens, batch {kw['batch_size']}, torch threads {torch.get_num_threads()}")
+    print("| condition | samples/s | time (s, best of 3) | cost vs baseline |\n|---|---:|---:|---:|")
     for k, v in best.items():
-        print(f"  {k}: {samples / v:.2f} samples/s ({v:.2f} s, best of 3)")
-    print(f"  injection cost: {100 * (best['perturbed'] / best['baseline'] - 1):+.1f}% of generation time")
+        print(f"| {k} | {samples / v:.2f} | {v:.2f} | {100 * (v / best['baseline'] - 1):+.1f}% |")
+
+
+def main():
+    for name, model, tok in models():
+        bench(name, model, tok)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 // What the eval callback costs: tokens/s of prompt processing (one N-token batch) and of generation
 // (single-token decodes after it) without a callback and with the collector asking for nothing,
 // for the logits only, for every layer's residual stream and the logits, and for those plus the
-// attention. Every mode runs with flash attention off (the attention mode needs it) and with the
+// attention; and Experiment 2's noise injection (llama_cpp_noise.hpp, sigma 0.1 of each node's
+// std) in the middle third of the layers (one scale) and in every layer. Every mode runs with flash attention off (the attention mode needs it) and with the
 // same threads; modes are interleaved within each repetition and the median is reported, so a
 // slow moment of a shared machine hits all of them alike.
 //
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <infoscale/interop/llama_cpp.hpp>
+#include <infoscale/interop/llama_cpp_noise.hpp>
 #include <memory>
 #include <optional>
 #include <random>
@@ -30,9 +32,10 @@ llama_model_params quiet_model_params() {
 struct mode {
   const char* name;
   std::optional<infoscale::interop::llama_capture> capture;  // none: no callback at all
+  int noise_layers = 0;  // > 0: the noise injection instead, in that many middle layers
 };
 
-std::vector<mode> modes() {
+std::vector<mode> modes(int n_layer) {
   using infoscale::interop::llama_capture;
   llama_capture nothing;
   nothing.embeddings = nothing.residual = nothing.logits = false;
@@ -45,7 +48,9 @@ std::vector<mode> modes() {
           {"ask, want nothing", nothing},
           {"logits only", logits},
           {"all layers + logits", layers},
-          {"+ attention", attention}};
+          {"+ attention", attention},
+          {"noise, middle third of the layers", std::nullopt, std::max(1, n_layer / 3)},
+          {"noise, every layer", std::nullopt, n_layer}};
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -103,20 +108,29 @@ int main(int argc, char** argv) {
   struct run {
     mode m;
     std::unique_ptr<infoscale::interop::llama_collector> collector;
+    std::unique_ptr<infoscale::interop::llama_noise_injection> noise;
     llama_context* ctx = nullptr;
     std::vector<double> prefill, generation;
   };
   std::vector<run> runs;
-  for (mode& m : modes()) {
+  const int n_layer = llama_model_n_layer(model);
+  for (mode& m : modes(n_layer)) {
     llama_context_params p = llama_context_default_params();
     p.n_ctx = static_cast<std::uint32_t>(prompt + generate + 16);
     p.n_batch = p.n_ubatch = static_cast<std::uint32_t>(prompt);
     p.n_threads = p.n_threads_batch = threads;
     p.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
-    run r{m, nullptr, nullptr, {}, {}};
+    run r{m, nullptr, nullptr, nullptr, {}, {}};
     if (m.capture) {
       r.collector = std::make_unique<infoscale::interop::llama_collector>(*m.capture);
       r.collector->install(p);
+    }
+    if (m.noise_layers > 0) {
+      infoscale::interop::llama_noise noise;
+      const int first = m.noise_layers == n_layer ? 0 : (n_layer - m.noise_layers) / 2;
+      for (int l = first; l < first + m.noise_layers; ++l) noise.layers.push_back(l);
+      r.noise = std::make_unique<infoscale::interop::llama_noise_injection>(noise);
+      r.noise->install(p);
     }
     r.ctx = llama_init_from_model(model, p);
     if (r.ctx == nullptr) return 1;
@@ -138,6 +152,7 @@ int main(int argc, char** argv) {
       }
       const double t_generation = seconds_since(start);
       if (r.collector) r.collector->check();
+      if (r.noise) r.noise->check();
       if (rep >= 0) {
         r.prefill.push_back(prompt / t_prefill);
         r.generation.push_back(generate / t_generation);

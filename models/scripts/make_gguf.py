@@ -21,6 +21,12 @@ slice (the end-of-text token, then the first 23 tokens of labels/ segment 0), it
 model transformers' float32 forward pass on the fp16 weights: logits (24 x 4096) and the hidden
 states llama.cpp's adapter captures (embd = the token embeddings, l_out-N = the output of decoder
 layer N, before the final norm), (13, 24, width). `--fixture-only` skips the conversion.
+
+Greedy fixture (Experiment 2's baseline must be the same generations in both back ends):
+greedy-prompts.npy, 4 prompts (the end-of-text token, then the first 8 tokens of labels/ segments
+0-3), and per model <name>-greedy.npy (4, 32): transformers' greedy continuation (float32 on the
+fp16 weights, KV cache on, argmax of the raw logits), and <name>-greedy-margin.npy (4, 32): the top-1 minus top-2 logit at
+each step, so a test can tell a real disagreement from a near-tie. `--greedy-only` writes only these.
 """
 
 import json
@@ -72,9 +78,46 @@ def write_fixture():
         print(f"fixture {name}: logits {tuple(logits.shape)}, hidden {hidden.shape}")
 
 
+GREEDY_PROMPTS, GREEDY_PROMPT_TOKENS, GREEDY_STEPS = 4, 8, 32
+
+
+def write_greedy_fixture():
+    import numpy as np
+    import torch
+    from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
+    torch.set_num_threads(1)
+    out = os.path.join(AUSTEN, "gguf", "fixture")
+    tok = PreTrainedTokenizerFast.from_pretrained(os.path.join(AUSTEN, "tokenizer"))
+    labels = os.path.join(AUSTEN, "labels")
+    tokens, offsets = np.load(os.path.join(labels, "tokens.npy")), np.load(os.path.join(labels, "offsets.npy"))
+    prompts = np.array([[tok.eos_token_id] + tokens[offsets[i]:offsets[i] + GREEDY_PROMPT_TOKENS].tolist()
+                        for i in range(GREEDY_PROMPTS)], dtype=np.int32)
+    np.save(os.path.join(out, "greedy-prompts.npy"), prompts)
+    for name in MODELS:
+        model = AutoModelForCausalLM.from_pretrained(os.path.join(AUSTEN, name), dtype=torch.float32).eval()
+        generated, margins = [], []
+        for p in prompts:  # argmax of the raw logits, end-of-text allowed, as the llama.cpp test decodes
+            ids, past, steps, margin = torch.from_numpy(p.astype(np.int64))[None], None, [], []
+            with torch.no_grad():
+                for _ in range(GREEDY_STEPS):
+                    r = model(input_ids=ids, past_key_values=past, use_cache=True)
+                    past, row = r.past_key_values, r.logits[0, -1]
+                    top = torch.topk(row, 2).values
+                    margin.append(float(top[0] - top[1]))
+                    steps.append(int(torch.argmax(row)))
+                    ids = torch.tensor([[steps[-1]]])
+            generated.append(steps)
+            margins.append(margin)
+        np.save(os.path.join(out, f"{name}-greedy.npy"), np.array(generated, dtype=np.int32))
+        np.save(os.path.join(out, f"{name}-greedy-margin.npy"), np.array(margins, dtype=np.float32))
+        print(f"greedy fixture {name}: smallest top-2 margin {np.min(margins):.4f}")
+
+
 def main():
     if sys.argv[1:] == ["--fixture-only"]:
         return write_fixture()
+    if sys.argv[1:] == ["--greedy-only"]:
+        return write_greedy_fixture()
     llama_cpp = os.path.abspath(sys.argv[1])
     sys.path.insert(0, llama_cpp)
     sys.path.insert(1, os.path.join(llama_cpp, "gguf-py"))
@@ -119,6 +162,7 @@ def main():
             convert_hf_to_gguf.main()
             print(f"wrote {target}: {os.path.getsize(target)} bytes")
     write_fixture()
+    write_greedy_fixture()
 
 
 if __name__ == "__main__":

@@ -912,7 +912,7 @@ class ProbeEvidence:
     def signal(self, set: int = 0) -> NDArray[numpy.float64]:
         """S2 on weight set `set`."""
 
-def add_gaussian_noise(h: Annotated[NDArray, dict(device='cpu')], sigma: float, seed: int, stream: int = 0, *, policy: str = 'par') -> float:
+def add_gaussian_noise(h: Annotated[NDArray, dict(device='cpu')], sigma: float, seed: int, stream: int = 0, *, reference_std: float | None = None, policy: str = 'par') -> float:
     """
     Adds N(0, (sigma * std(h))^2) noise to every element of h, in place; multi-scale paper eq. (7).
 
@@ -928,13 +928,16 @@ def add_gaussian_noise(h: Annotated[NDArray, dict(device='cpu')], sigma: float, 
         Relative noise level, finite and >= 0.
     seed : int
     stream : int, default 0
+    reference_std : float, optional
+        The activation std that sigma multiplies, measured elsewhere (e.g. the layer's std over an
+        unperturbed run); default: std(h) of this array.
     policy : {'par', 'seq'}, default 'par'
         'par' spreads the work over OpenMP threads; 'seq' is the single-threaded reference.
 
     Returns
     -------
     float
-        The noise standard deviation used, sigma * std(h).
+        The noise standard deviation used, sigma * std(h) (or sigma * reference_std).
 
     Raises
     ------
@@ -1363,10 +1366,52 @@ class StudyReport:
     @property
     def notes(self) -> list[str]: ...
 
-def run_study(models: Sequence[tuple[str, str, LayerReport, Sequence[tuple[str, float]]]], *, cv_threshold: float = 0.2, drift_threshold: float = 0.3, confidence: float = 0.95) -> StudyReport:
+class InterventionSummary:
     """
-    The multi-scale study (MS Tables 1 and 3 and the §3.3.2 scorecard) over layer reports.
+    Experiment 2's Table 2 of one model: str() is its Markdown, to_dict() every number, svg() the Figures 7-9 bar chart.
+    """
+
+    def __str__(self) -> str: ...
+
+    def to_markdown(self, alpha: float = 0.05) -> str: ...
+
+    def to_dict(self) -> object:
+        """Every number (NaN and infinities are None)."""
+
+    def svg(self, alpha: float = 0.05) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def family(self) -> str: ...
+
+    @property
+    def notes(self) -> list[str]: ...
+
+def scales_of(report: LayerReport) -> tuple:
+    """
+    Experiment 2's scales from a model's Experiment 1 report: ({'L': blocks, 'I': ..., 'G': ...}, source).
+    Blocks between the L-I and I-G boundaries (layer k = output of block k - 1), or equal thirds of
+    depth when fewer than two were found; source says which.
+    """
+
+def compare_interventions(model: str, family: str, sigma: float, metrics: Sequence[str], baseline: Sequence[Sequence[float]], scales: Sequence[tuple[str, Sequence[int], Sequence[Sequence[float]]]], notes: Sequence[str] = []) -> InterventionSummary:
+    """
+    Experiment 2 (MS §4.2) as Table 2: per scale and metric the % change against the paired baseline,
+    its paired t-test and the brittleness gamma = Delta / sigma (metric unit and percent).
+
+    baseline: [metric][prompt] values (NaN = not measured for that prompt); scales: list of
+    (name 'L'/'I'/'G', perturbed block indices, [metric][prompt] values paired with the baseline).
+    """
+
+def run_study(models: Sequence[tuple[str, str, LayerReport, Sequence[tuple[str, float]]]], *, cv_threshold: float = 0.2, drift_threshold: float = 0.3, confidence: float = 0.95, interventions: Sequence[InterventionSummary] = [], structure_magnitude: bool = True, alpha: float = 0.05, brittleness_ratio: float = 5.0, brittleness_in_percent: bool = True) -> StudyReport:
+    """
+    The multi-scale study (MS Tables 1-3 and the §3.3.2 scorecard) over layer reports.
 
     models: list of (name, family, LayerReport, [(phase, seconds), ...]); models of one family are its
     training runs. Thresholds: prediction 1.1 (CV of rho_L-I) and 3.2 (eq. (2) I-G drift).
+    interventions: Experiment 2's InterventionSummary per model (compare_interventions), read by
+    predictions 2.1 (structure_magnitude: |% change| rather than the signed increase; alpha) and 3.1
+    (brittleness_ratio; gamma_L in percent per sigma or in the metric's unit).
     """

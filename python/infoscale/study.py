@@ -1,8 +1,11 @@
 """The multi-scale study end to end on causal LMs: Zhang & Dong's Experiment 1 (boundaries from
-CKA change, probe jumps and attention drift, per model), Experiment 3 (Tables 1 and 3 across two
-architecture families) and the §3.3.2 prediction scorecard, as one call or one command::
+CKA change, probe jumps and attention drift, per model), Experiment 2 when asked (noise in each
+scale's layers while the model generates: Table 2, predictions 2.1 and 3.1), Experiment 3 (Tables 1
+and 3 across two architecture families) and the §3.3.2 prediction scorecard, as one call or one
+command::
 
     python -m infoscale.study                    # the shipped Austen decoders, held-out labelled text
+    python -m infoscale.study --interventions    # ... and Experiment 2 on each of them
     python -m infoscale.study --model NAME:FAMILY:HF_FOLDER ... --texts FILE [--labels DIR]
 
 Per model the library's single pipeline runs (``infoscale.hf.layer_analysis``: the model's layers
@@ -72,6 +75,8 @@ class Study:
     reports: Dict[str, Dict[str, Any]]
     options: Dict[str, Any]
     timings: Dict[str, Dict[str, float]] = field(default_factory=dict)
+    #: Experiment 2 per model (infoscale.hf.interventions.InterventionResult), when it was run
+    interventions: Dict[str, Any] = field(default_factory=dict)
 
     def markdown(self) -> str:
         """The main report, then the other normalisation's tables (its per-model sections are in
@@ -98,6 +103,15 @@ class Study:
             p = out / "figures" / f"{name}.svg"
             p.write_text(by_norm[norm].svg(f"{name}: signals and E(l), normalisation '{norm}'"), encoding="utf-8")
             paths[name] = p
+        if self.interventions:
+            runs = {}
+            for name, r in self.interventions.items():
+                p = out / "figures" / f"{name}-interventions.svg"
+                p.write_text(r.summary.svg(), encoding="utf-8")
+                paths[f"{name}-interventions"] = p
+                runs[name] = {"layers": r.layers, "baseline_std": r.baseline_std, "generations": r.generations}
+            paths["generations"] = out / "generations.json"
+            paths["generations"].write_text(json.dumps(runs, indent=1), encoding="utf-8")
         return {k: str(v) for k, v in paths.items()}
 
 
@@ -157,7 +171,7 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
               resamples: int = 1000, seed: int = 0, weights: Sequence[float] = DEFAULT_WEIGHTS,
               min_prominence: float = 0.3, probe: str = "logistic", folds: int = 5, normalization: str = "max",
               batch_size: int = 32, cv_threshold: float = 0.2, drift_threshold: float = 0.3,
-              progress: bool = True, policy: str = "par") -> Study:
+              progress: bool = True, policy: str = "par", interventions: Optional[Dict[str, Any]] = None) -> Study:
     """Experiments 1 and 3 and the prediction scorecard over `models` on `texts`.
 
     Parameters
@@ -177,6 +191,15 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
         RidgeClassifier in closed form, what scripts/demo.sh uses to stay within minutes.
     normalization : {'max', 'minmax'}, default 'max'
         The main reading of eq. (6); the other is reported beside it.
+    interventions : dict, optional
+        Run Experiment 2 on each model after its Experiment 1, with the scales between the
+        boundaries it found (``infoscale.layers.scales_of``: equal thirds when it found fewer than
+        two, stated). Keys (defaults): ``prompts`` (250: with 4 samples each, the paper's 1,000
+        samples per condition), ``samples_per_prompt`` (4), ``prompt_words`` (8: each prompt is the
+        first words of a text), ``max_new_tokens`` (48), ``sigma`` (0.1), ``scale`` ('baseline'),
+        ``coherence`` (True: the shipped all-MiniLM-L6-v2 as SBERT), ``seed`` (the study's),
+        ``batch_size`` (32), ``structure_magnitude`` (True), ``alpha`` (0.05),
+        ``brittleness_ratio`` (5).
     """
     if normalization not in NORMALIZATIONS:
         _raise("normalization", f"must be 'max' or 'minmax', got {normalization!r}")
@@ -186,10 +209,12 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
         _raise("texts", f"has {len(texts)} text(s): the bootstrap over texts needs at least 2")
     from .hf.collector import layer_analysis
 
+    exp2 = _intervention_options(interventions, seed, texts)
     other = NORMALIZATIONS[1 - NORMALIZATIONS.index(normalization)]
     reports: Dict[str, Dict[str, Any]] = {}
     timings: Dict[str, Dict[str, float]] = {}
     entries = {n: [] for n in NORMALIZATIONS}
+    done: Dict[str, Any] = {}
     for m in models:
         _check_labels(m.tokenizer, texts, labels, m.name)
         eager = getattr(m.model.config, "_attn_implementation", "eager") == "eager"
@@ -216,17 +241,76 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
         timings[m.name] = {"forward, CKA and probes": t1 - t0,
                            f"fusion and bootstrap ({normalization})": phase[normalization],
                            f"fusion and bootstrap ({other})": phase[other]}
+        if exp2 is not None:
+            s2 = time.perf_counter()
+            done[m.name] = _run_interventions(m, by_norm[normalization], exp2, progress)
+            timings[m.name]["Experiment 2 (generation and metrics)"] = time.perf_counter() - s2
         _progress(progress, f"{m.name}: done in {time.perf_counter() - t0:.1f} s")
         for norm in NORMALIZATIONS:
             entries[norm].append((m.name, m.family, by_norm[norm], list(timings[m.name].items())))
     thresholds = dict(cv_threshold=cv_threshold, drift_threshold=drift_threshold)
+    if exp2 is not None:
+        thresholds.update(interventions=[r.summary for r in done.values()],
+                          structure_magnitude=exp2["structure_magnitude"], alpha=exp2["alpha"],
+                          brittleness_ratio=exp2["brittleness_ratio"])
     main = _L.run_study(entries[normalization], **thresholds)
     alternative = _L.run_study(entries[other], **thresholds)
     options = dict(resamples=resamples, seed=seed, weights=list(weights), min_prominence=min_prominence,
                    probe=probe, folds=folds, normalization=normalization, alternative_normalization=other,
                    texts=len(texts), tasks=list(labels) if labels else [], models=[(m.name, m.family) for m in models],
                    cv_threshold=cv_threshold, drift_threshold=drift_threshold)
-    return Study(main, alternative, reports, options, timings)
+    if exp2 is not None:
+        options["interventions"] = {k: v for k, v in exp2.items() if k != "prompt_texts"}
+    return Study(main, alternative, reports, options, timings, done)
+
+
+_EXP2_DEFAULTS = dict(prompts=250, samples_per_prompt=4, prompt_words=8, max_new_tokens=48, sigma=0.1,
+                      scale="baseline", coherence=True, batch_size=32, structure_magnitude=True, alpha=0.05,
+                      brittleness_ratio=5.0)
+
+
+def _intervention_options(given: Optional[Dict[str, Any]], seed: int, texts: Sequence[str]):
+    """Experiment 2's options with the defaults filled in, and its prompts: the first words of the
+    first texts that have more words than that (None when Experiment 2 is not asked for)."""
+    if given is None:
+        return None
+    unknown = set(given) - set(_EXP2_DEFAULTS) - {"seed"}
+    if unknown:
+        _raise("interventions", f"has unknown keys {sorted(unknown)}; known: {sorted(_EXP2_DEFAULTS)} and 'seed'")
+    o = dict(_EXP2_DEFAULTS, seed=seed)
+    o.update(given)
+    if int(o["prompts"]) < 2:
+        _raise("interventions", f"needs at least 2 prompts for the paired t-tests, got {o['prompts']}")
+    if int(o["samples_per_prompt"]) < 2:
+        _raise("interventions", "needs samples_per_prompt >= 2 (Self-BLEU compares a prompt's samples)")
+    words = int(o["prompt_words"])
+    prompts = [" ".join(t.split()[:words]) for t in texts if len(t.split()) > words][:int(o["prompts"])]
+    if len(prompts) < int(o["prompts"]):
+        _raise("interventions", f"asks for {o['prompts']} prompts but only {len(prompts)} texts have more than "
+                                f"{words} words")
+    o["prompt_texts"] = prompts
+    return o
+
+
+def _run_interventions(m: StudyModel, report: Any, o: Dict[str, Any], progress: bool):
+    """Experiment 2 on one model, with the scales its Experiment 1 report gives."""
+    from .hf import interventions as iv
+
+    scales, source = _L.scales_of(report)
+    embed = None
+    if o["coherence"]:
+        from .models import sentence_embedder
+
+        embed = sentence_embedder()
+    n = len(o["prompt_texts"]) * int(o["samples_per_prompt"])
+    _progress(progress, f"{m.name}: Experiment 2, {n} samples x 4 conditions (scales: {source}; "
+                        f"L {scales['L']}, I {scales['I']}, G {scales['G']})")
+    result = iv.run_intervention(m.model, m.tokenizer, o["prompt_texts"], scales, sigma=o["sigma"], scale=o["scale"],
+                                 samples_per_prompt=int(o["samples_per_prompt"]),
+                                 max_new_tokens=int(o["max_new_tokens"]), seed=int(o["seed"]),
+                                 batch_size=int(o["batch_size"]), embed=embed, model_name=m.name, family=m.family,
+                                 scales_source=source)
+    return result
 
 
 def _read_labels(folder: pathlib.Path, texts: Sequence[str]) -> Dict[str, Any]:
@@ -263,6 +347,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="logistic (default), mlp (the paper's 128-unit MLP) or ridge (closed form, fastest)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--normalization", choices=NORMALIZATIONS, default="max")
+    ap.add_argument("--interventions", action="store_true",
+                    help="also run Experiment 2 (noise in each scale while generating: Table 2, predictions 2.1, 3.1)")
+    ap.add_argument("--prompts", type=int, default=250, help="Experiment 2: prompts (x samples = samples/condition)")
+    ap.add_argument("--samples-per-prompt", type=int, default=4)
+    ap.add_argument("--max-new-tokens", type=int, default=48)
+    ap.add_argument("--sigma", type=float, default=0.1, help="Experiment 2: noise / activation std (eq. 7)")
+    ap.add_argument("--no-coherence", action="store_true", help="Experiment 2 without the SBERT coherence metric")
     ap.add_argument("--out", default="build/study", help="folder for report.md, study.json and figures/")
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = ap.parse_args(argv)
@@ -303,7 +394,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if labels:
             labels = {k: v[:args.texts_limit] for k, v in labels.items()}
     study = run_study(models, texts, labels, resamples=args.resamples, seed=args.seed, probe=args.probe,
-                      folds=args.folds, normalization=args.normalization, progress=not args.quiet)
+                      folds=args.folds, normalization=args.normalization, progress=not args.quiet,
+                      interventions=dict(prompts=args.prompts, samples_per_prompt=args.samples_per_prompt,
+                                         max_new_tokens=args.max_new_tokens, sigma=args.sigma,
+                                         coherence=not args.no_coherence) if args.interventions else None)
     paths = study.write(args.out)
     print(study.markdown())
     print(f"\nwritten: {paths['markdown']}, {paths['json']}, figures in {pathlib.Path(paths['positions']).parent}")

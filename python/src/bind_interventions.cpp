@@ -1,7 +1,10 @@
 // layers/: interventions and their read-outs — seeded activation noise in place (multi-scale paper
 // eq. (7)), the brittleness coefficient, Fisher traces (MS A.5 eq. (30), model and empirical), relative
 // boundary positions and the cross-model coefficient of variation (§4.3).
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/vector.h>
+
+#include <optional>
 
 #include "bindings.hpp"
 #include "infoscale/layers/cross_model.hpp"
@@ -47,12 +50,15 @@ constexpr const char* noise_doc =
     "sigma : float\n"
     "    Relative noise level, finite and >= 0.\n"
     "seed : int\n"
-    "stream : int, default 0\n" INFOSCALE_POLICY_DOC
+    "stream : int, default 0\n"
+    "reference_std : float, optional\n"
+    "    The activation std that sigma multiplies, measured elsewhere (e.g. the layer's std over an\n"
+    "    unperturbed run); default: std(h) of this array.\n" INFOSCALE_POLICY_DOC
     "\n"
     "Returns\n"
     "-------\n"
     "float\n"
-    "    The noise standard deviation used, sigma * std(h).\n"
+    "    The noise standard deviation used, sigma * std(h) (or sigma * reference_std).\n"
     "\n"
     "Raises\n"
     "------\n"
@@ -77,13 +83,16 @@ void bind_interventions(nb::module_& m) {
   m.def(
       "add_gaussian_noise",
       [](const mutable_array& h, double sigma, std::uint64_t seed, std::uint64_t stream,
-         const std::string& policy) {
+         std::optional<double> reference_std, const std::string& policy) {
         constexpr const char* function = "add_gaussian_noise";
         const dtype type = host_dtype(h, function, "h");
         double used = 0.0;
         nb::gil_scoped_release release;
         visit_policy(policy, function, [&](auto pol) {
-          const auto apply = [&](auto view) { used = add_gaussian_noise(pol, view, sigma, seed, stream); };
+          const auto apply = [&](auto view) {
+            used = reference_std ? add_gaussian_noise_scaled(pol, view, sigma, *reference_std, seed, stream)
+                                 : add_gaussian_noise(pol, view, sigma, seed, stream);
+          };
           switch (h.ndim()) {
             case 1:
               with_mutable<1>(h, type, "h", apply);
@@ -101,7 +110,8 @@ void bind_interventions(nb::module_& m) {
         });
         return used;
       },
-      "h"_a, "sigma"_a, "seed"_a, "stream"_a = 0, nb::kw_only(), "policy"_a = "par", noise_doc);
+      "h"_a, "sigma"_a, "seed"_a, "stream"_a = 0, nb::kw_only(), "reference_std"_a = nb::none(),
+      "policy"_a = "par", noise_doc);
 
   m.def(
       "perturb_layers",

@@ -95,5 +95,25 @@ def test_the_experiment_pairs_conditions_and_tests_them(lm):
         assert c["baseline"] == pytest.approx(base) and c["perturbed"] == pytest.approx(pert)
         assert c["brittleness"] == pytest.approx((pert - base) / 1.0)
         assert 0.0 <= c["p_value"] <= 1.0
-    assert "| type_token_ratio |" in result.table()
+    assert "Lexical (TTR)" in result.table()
+    # Table 2 is the library's: the summary's numbers are the comparisons above.
+    rows = {row["scale"]: row for row in result.summary.to_dict()["scales"]}
+    assert rows["L"]["layers"] == [0] and rows["G"]["layers"] == [1]
     assert any("coherence not measured" in n for n in result.notes)
+
+
+def test_reference_std_fixes_the_noise_size():
+    # An array of std 10: with reference_std the noise std is sigma x reference, not x std(h).
+    rng = np.random.default_rng(0)
+    h = rng.normal(0.0, 10.0, size=(64, 128))
+    clean = h.copy()
+    used = infoscale.layers.add_gaussian_noise(h, 0.5, 3, 7, reference_std=2.0)
+    assert used == 1.0
+    noise = (h - clean).ravel()
+    assert abs(noise.std() - 1.0) < 4 / math.sqrt(2 * noise.size)
+    # The same draws as without it, scaled: element i is draw i of stream (3, 7) either way.
+    own = clean.copy()
+    scale = infoscale.layers.add_gaussian_noise(own, 0.5, 3, 7)
+    np.testing.assert_allclose(((own - clean) / scale).ravel(), noise / used, rtol=1e-9, atol=1e-12)
+    with pytest.raises(infoscale.Error, match="'reference_std' must be finite and >= 0"):
+        infoscale.layers.add_gaussian_noise(h, 0.5, 3, 7, reference_std=-1.0)

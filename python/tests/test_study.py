@@ -132,3 +132,60 @@ def test_study_without_attention_maps_falls_back_to_s1_s2(family, corpus):
         m.model.config._attn_implementation = "eager"
     assert r.signals == "S1,S2"
     assert any("attn_implementation='eager'" in n for n in r.notes)
+
+
+EXP2 = dict(prompts=6, samples_per_prompt=2, max_new_tokens=12, batch_size=6, coherence=False)
+
+
+@pytest.fixture(scope="module")
+def with_interventions(family, corpus):
+    texts, labels, _ = corpus
+    models = [family[0], family[2]]  # llama-a, gpt2-a: one model per family
+    return study.run_study(models, texts, labels, interventions=EXP2, **OPTIONS)
+
+
+def test_study_with_experiment_2_fills_table_2_and_predictions_2_1_3_1(with_interventions):
+    scipy_stats = pytest.importorskip("scipy.stats")
+    s = with_interventions
+    d = s.main.to_dict()
+    assert d["study"].endswith("Experiments 1, 2 and 3")
+    ids = sorted((p["id"], p["scope"]) for p in d["predictions"] if p["id"] in ("2.1", "3.1"))
+    assert ids == [("2.1", "gpt2-a"), ("2.1", "llama-a"), ("3.1", "coherence"), ("3.1", "length_variance"),
+                   ("3.1", "self_bleu"), ("3.1", "type_token_ratio")]
+    assert "Experiment 2: noise in one scale" in str(s.main)
+    for name, r in s.interventions.items():
+        # The scales are the ones Experiment 1's report gives.
+        scales, source = infoscale.layers.scales_of(s.reports[name]["max"])
+        assert r.layers == {k: list(v) for k, v in scales.items()}
+        assert any(source in n for n in r.notes)
+        table = {row["scale"]: {c["metric"]: c for c in row["changes"]} for row in r.summary.to_dict()["scales"]}
+        for scale in ("L", "I", "G"):
+            base = np.array([p["type_token_ratio"] for p in r.metrics["baseline"]])
+            pert = np.array([p["type_token_ratio"] for p in r.metrics[scale]])
+            c = table[scale]["type_token_ratio"]
+            assert c["prompts"] == EXP2["prompts"]
+            assert c["percent_change"] == pytest.approx(100 * (pert.mean() - base.mean()) / abs(base.mean()))
+            assert c["brittleness"] == pytest.approx((pert.mean() - base.mean()) / 0.1)
+            if not np.array_equal(pert, base):
+                ref = scipy_stats.ttest_rel(pert, base)
+                assert c["t"] == pytest.approx(ref.statistic, rel=1e-9)
+                assert c["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+        # Coherence was switched off: no pairs, and the notes say so.
+        assert table["L"]["coherence"]["prompts"] == 0
+        assert any("coherence not measured" in n for n in r.notes)
+
+
+def test_study_writes_experiment_2(with_interventions, tmp_path):
+    paths = with_interventions.write(tmp_path)
+    assert "<rect" in pathlib.Path(paths["llama-a-interventions"]).read_text()
+    runs = json.loads(pathlib.Path(paths["generations"]).read_text())
+    assert set(runs["gpt2-a"]["generations"]) == {"baseline", "L", "I", "G"}
+    assert len(runs["gpt2-a"]["generations"]["I"]) == EXP2["prompts"]
+
+
+def test_study_experiment_2_bad_options(family, corpus):
+    texts, labels, _ = corpus
+    with pytest.raises(infoscale.Error, match="'interventions' has unknown keys"):
+        study.run_study(family[:1], texts, None, interventions=dict(prompt=3), **OPTIONS)
+    with pytest.raises(infoscale.Error, match="'interventions' asks for 500 prompts"):
+        study.run_study(family[:1], texts, None, interventions=dict(prompts=500), **OPTIONS)

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <infoscale/interop/llama_cpp.hpp>
+#include <infoscale/interop/llama_cpp_noise.hpp>
+#include <infoscale/layers/intervention.hpp>
 #include <infoscale/layers/attention_drift.hpp>
 #include <infoscale/thermo.hpp>
 #include <memory>
@@ -386,4 +388,80 @@ TEST_CASE("llama.cpp bad input: unsupported types, wrong shapes and strides rais
                        infoscale::error);
   CHECK_THROWS_WITH_AS((void)e.layer_attention(resampling_plan(1, 0)), doctest::Contains("flash attention"),
                        infoscale::error);
+}
+
+TEST_CASE("llama.cpp noise: l_out-N of the chosen layers only, in place, with the Hugging Face hooks' draws") {
+  auto ctx = small_context();
+  ggml_tensor* t = residual(ctx.get(), GGML_TYPE_F32, 64, 32, "l_out-2");
+  ggml_tensor* other = residual(ctx.get(), GGML_TYPE_F32, 64, 32, "l_out-1");
+  std::vector<float> clean(64 * 32), expected(64 * 32);
+  std::memcpy(clean.data(), t->data, clean.size() * sizeof(float));
+  expected = clean;
+  llama_noise_injection n({{2}, 0.5, {2.0}, 11});
+  n.start_sample(3);
+  CHECK_FALSE(llama_noise_injection::callback(other, true, &n));
+  REQUIRE(llama_noise_injection::callback(t, true, &n));
+  REQUIRE(llama_noise_injection::callback(t, false, &n));
+  CHECK(n.noise_std().at(2) == std::vector<double>{1.0});
+  // Sample 3, layer 2, call 0: stream ((3 * 4096 + 2) << 20) + 0, element i = [token][feature] flat i.
+  const auto view = make_view(expected.data(), std::array<std::size_t, 2>{32, 64});
+  add_gaussian_noise_scaled(seq, view, 0.5, 2.0, 11, ((3ULL * 4096 + 2) << 20) + 0);
+  const auto* got = static_cast<const float*>(t->data);
+  double sum = 0.0, squares = 0.0;
+  for (std::size_t i = 0; i < clean.size(); ++i) {
+    REQUIRE(got[i] == expected[i]);
+    const double d = double(got[i]) - clean[i];
+    sum += d;
+    squares += d * d;
+  }
+  // N(0, 1) draws: mean within 4 standard errors of 0, std within 4 of 1 (2048 draws).
+  const double count = static_cast<double>(clean.size());
+  CHECK(std::abs(sum / count) < 4.0 / std::sqrt(count));
+  CHECK(std::abs(std::sqrt(squares / count) - 1.0) < 4.0 / std::sqrt(2.0 * count));
+  // The next call of the same layer draws from the next stream.
+  REQUIRE(llama_noise_injection::callback(t, false, &n));
+  CHECK(n.noise_std().at(2).size() == 2);
+  // f16 rows are written too.
+  ggml_tensor* half = residual(ctx.get(), GGML_TYPE_F16, 8, 4, "l_out-2");
+  const ggml_fp16_t before = static_cast<const ggml_fp16_t*>(half->data)[0];
+  REQUIRE(llama_noise_injection::callback(half, false, &n));
+  CHECK(static_cast<const ggml_fp16_t*>(half->data)[0] != before);
+}
+
+TEST_CASE("llama.cpp noise: device buffers, unsupported types and bad options are clear errors") {
+  const auto refused = [](const llama_noise& o, const char* text) {
+    CHECK_THROWS_WITH_AS(llama_noise_injection{o}, doctest::Contains(text), error);
+  };
+  refused({{}, 0.1, {}, 0}, "'layers' is empty");
+  refused({{-1}, 0.1, {}, 0}, "'layers' has layer -1 < 0");
+  refused({{0}, -1.0, {}, 0}, "'sigma' must be finite and >= 0");
+  refused({{0}, std::nan(""), {}, 0}, "'sigma' must be finite and >= 0");
+  refused({{0, 1}, 0.1, {1.0}, 0}, "'reference_std' has 1 values for 2 layers");
+  refused({{0}, 0.1, {0.0}, 0}, "'reference_std' must be finite and > 0");
+
+  ggml_backend_buffer_type buft{};
+  buft.iface.get_name = &device_buffer::name;
+  buft.iface.is_host = &device_buffer::is_host;
+  ggml_backend_buffer_i iface{};
+  iface.get_tensor = &device_buffer::get_tensor;
+  ggml_backend_buffer_t buffer = ggml_backend_buffer_init(&buft, iface, nullptr, 1 << 16);
+  auto host = small_context();
+  ggml_tensor* source = residual(host.get(), GGML_TYPE_F32, 6, 3, "source");
+  auto meta = small_context(true);
+  ggml_tensor* t = ggml_new_tensor_2d(meta.get(), GGML_TYPE_F32, 6, 3);
+  t->data = source->data;
+  t->buffer = buffer;
+  ggml_set_name(t, "l_out-0");
+  llama_noise_injection n({{0}, 0.1, {}, 0});
+  REQUIRE(llama_noise_injection::callback(t, true, &n));
+  CHECK_FALSE(llama_noise_injection::callback(t, false, &n));  // the graph stops
+  CHECK_THROWS_WITH_AS(n.check(), doctest::Contains("'l_out-0' lives in a device buffer"), error);
+  ggml_backend_buffer_free(buffer);
+
+  auto ctx = small_context();
+  ggml_tensor* ints = ggml_new_tensor_2d(ctx.get(), GGML_TYPE_I32, 4, 2);
+  ggml_set_name(ints, "l_out-0");
+  llama_noise_injection m({{0}, 0.1, {}, 0});
+  CHECK_FALSE(llama_noise_injection::callback(ints, false, &m));
+  CHECK_THROWS_WITH_AS(m.check(), doctest::Contains("has ggml type i32"), error);
 }

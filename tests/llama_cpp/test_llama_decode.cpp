@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <infoscale/interop/llama_cpp.hpp>
+#include <infoscale/interop/llama_cpp_noise.hpp>
 #include <infoscale/layers/cka.hpp>
 #include <infoscale/layers/pipeline.hpp>
 #include <infoscale/thermo.hpp>
@@ -98,13 +99,14 @@ std::vector<llama_token> tokenize(const std::string& text) {
   return tokens;
 }
 
-// One sequence from position 0; every token an output unless only_last.
-void decode(llama_context* ctx, const std::vector<llama_token>& tokens, bool only_last = false) {
+// One sequence from position `first`; every token an output unless only_last.
+void decode(llama_context* ctx, const std::vector<llama_token>& tokens, bool only_last = false,
+            std::int32_t first = 0) {
   const auto n = static_cast<std::int32_t>(tokens.size());
   llama_batch batch = llama_batch_init(n, 0, 1);
   for (std::int32_t i = 0; i < n; ++i) {
     batch.token[i] = tokens[static_cast<std::size_t>(i)];
-    batch.pos[i] = i;
+    batch.pos[i] = first + i;
     batch.n_seq_id[i] = 1;
     batch.seq_id[i][0] = 0;
     batch.logits[i] = !only_last || i == n - 1;
@@ -116,6 +118,38 @@ void decode(llama_context* ctx, const std::vector<llama_token>& tokens, bool onl
 }
 
 const std::string prompt = "the quick brown fox jumps over the lazy dog";
+
+// Greedy decoding: the prompt in one decode, then one token per decode; the generated ids and
+// every step's logits row.
+struct generation {
+  std::vector<llama_token> tokens;
+  std::vector<std::vector<float>> logits;
+};
+
+generation greedy(llama_context* ctx, const std::vector<llama_token>& prompt_tokens, int steps) {
+  generation out;
+  decode(ctx, prompt_tokens, true);
+  auto position = static_cast<std::int32_t>(prompt_tokens.size());
+  const std::size_t v = n_vocab();
+  for (int s = 0; s < steps; ++s) {
+    const float* row = llama_get_logits_ith(ctx, -1);
+    REQUIRE(row != nullptr);
+    out.logits.emplace_back(row, row + v);
+    const auto next = static_cast<llama_token>(std::max_element(row, row + v) - row);
+    out.tokens.push_back(next);
+    if (s + 1 < steps) decode(ctx, {next}, true, position++);
+  }
+  return out;
+}
+
+generation greedy_with(llama_noise_injection* noise, int steps = 12) {
+  context_ptr ctx = noise == nullptr ? make_context(nullptr, nullptr, {})
+                                     : make_context(&llama_noise_injection::callback, noise, {});
+  if (noise != nullptr) noise->start_sample(0);
+  generation g = greedy(ctx.get(), tokenize(prompt), steps);
+  if (noise != nullptr) noise->check();
+  return g;
+}
 
 llama_capture everything() {
   llama_capture capture;
@@ -353,4 +387,36 @@ TEST_CASE("llama_decode: with flash attention there are no attention probabiliti
   CHECK(s.seen.count("kq_soft_max-0") == 0);
   CHECK_FALSE(c.has_attention());
   CHECK(c.hidden_layers().size() == static_cast<std::size_t>(n_layer() + 1));
+}
+
+TEST_CASE("llama_decode noise: sigma 0 is exact, a seed repeats, noise in l_out-N changes what follows") {
+  const generation base = greedy_with(nullptr);
+  llama_noise_injection zero({{1, 2}, 0.0, {}, 5});
+  const generation same = greedy_with(&zero);
+  CHECK(same.tokens == base.tokens);
+  CHECK(same.logits == base.logits);  // bit for bit: the callback added exact zeros
+  // One forward call per decode: the prompt, then 11 single tokens.
+  CHECK(zero.noise_std().at(1).size() == 12);
+  CHECK(zero.noise_std().at(2).size() == 12);
+
+  std::vector<generation> noisy;
+  for (int run = 0; run < 2; ++run) {
+    llama_noise_injection n({{1}, 3.0, {}, 7});
+    noisy.push_back(greedy_with(&n));
+  }
+  CHECK(noisy[0].tokens == noisy[1].tokens);
+  CHECK(noisy[0].logits == noisy[1].logits);
+  CHECK(noisy[0].logits != base.logits);
+  llama_noise_injection other_seed({{1}, 3.0, {}, 8});
+  CHECK(greedy_with(&other_seed).logits != noisy[0].logits);
+}
+
+TEST_CASE("llama_decode noise: the 'baseline' reading gives every call noise of sigma x reference std") {
+  llama_noise_injection n({{0, 3}, 0.25, {2.0, 4.0}, 1});
+  static_cast<void>(greedy_with(&n, 4));
+  for (const double s : n.noise_std().at(0)) CHECK(s == 0.5);
+  for (const double s : n.noise_std().at(3)) CHECK(s == 1.0);
+  n.validate_layers(n_layer());
+  llama_noise_injection past({{n_layer()}, 0.1, {}, 0});
+  CHECK_THROWS_WITH_AS(past.validate_layers(n_layer()), doctest::Contains("outside the model's 0.."), error);
 }

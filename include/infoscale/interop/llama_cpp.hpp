@@ -170,6 +170,16 @@ class llama_host_tensor {
   std::vector<double> copy_;
 };
 
+/// True when t is a view, reshape or copy of a node with the same name (l_out-3 (reshaped) of
+/// l_out-3): the callback handles the original once, never its derived tensors.
+inline bool derived_from_same_name(const ggml_tensor& t, const llama_node_name& name) {
+  const ggml_tensor* derived_from[GGML_MAX_SRC + 1] = {t.view_src};
+  std::copy(std::begin(t.src), std::end(t.src), derived_from + 1);
+  return std::any_of(std::begin(derived_from), std::end(derived_from), [&](const ggml_tensor* s) {
+    return s != nullptr && parse_llama_node_name(s->name) == name;
+  });
+}
+
 /// Rows of one captured node across ubatches and sequences, widened to float.
 struct llama_stream {
   std::size_t width = 0;
@@ -266,12 +276,7 @@ class llama_collector {
   /// (a view, reshape or copy of l_out-3 is not captured twice). Counts every yes.
   [[nodiscard]] bool wants(const ggml_tensor& t) {
     const llama_node_name name = parse_llama_node_name(t.name);
-    if (kind_of(name) == kind::none) return false;
-    const ggml_tensor* derived_from[GGML_MAX_SRC + 1] = {t.view_src};
-    std::copy(std::begin(t.src), std::end(t.src), derived_from + 1);
-    for (const ggml_tensor* s : derived_from) {
-      if (s != nullptr && parse_llama_node_name(s->name) == name) return false;
-    }
+    if (kind_of(name) == kind::none || detail::derived_from_same_name(t, name)) return false;
     ++requests_[t.name];
     return true;
   }

@@ -127,6 +127,26 @@ requires(!std::is_const_v<T>) double add_gaussian_noise(P policy, const tensor_v
   return sigma * sd;
 }
 
+/// Eq. (7) with the activation std measured elsewhere: adds N(0, (sigma * reference_std)^2) noise
+/// to every element of h in place (element i gets draw i of stream (seed, stream), as above), e.g.
+/// with reference_std the layer's std over an unperturbed run, so every forward pass of a
+/// generation gets noise of one size. Returns sigma * reference_std.
+template <ExecutionPolicy P, class T, std::size_t Rank>
+requires(!std::is_const_v<T>) double add_gaussian_noise_scaled(P policy, const tensor_view<T, Rank>& h,
+                                                               double sigma, double reference_std,
+                                                               std::uint64_t seed, std::uint64_t stream = 0) {
+  static_assert(is_available<P>, "this execution policy was not compiled in");
+  constexpr std::string_view function = "add_gaussian_noise_scaled";
+  check_not_empty(h, function, "h");
+  if (!std::isfinite(sigma) || sigma < 0.0) detail::raise(function, "sigma", "must be finite and >= 0");
+  if (!std::isfinite(reference_std) || reference_std < 0.0)
+    detail::raise(function, "reference_std", "must be finite and >= 0");
+  if constexpr (!reads_device_memory<P>) check_finite(h.as_const(), function, "h");
+  const detail::add_noise<T, Rank> op{h, random_stream(seed, stream), sigma * reference_std};
+  for_each_index(policy, h.size(), op);
+  return sigma * reference_std;
+}
+
 /// Perturbs the layers of one scale of a stack [layers][tokens][features], each with its own std
 /// (layer l uses Philox stream `l`), eq. (7) "for all l in T_s".
 template <ExecutionPolicy P, class T>

@@ -29,6 +29,7 @@
 
 #include "infoscale/core/error.hpp"
 #include "infoscale/layers/behaviour.hpp"
+#include "infoscale/layers/layer_report.hpp"
 #include "infoscale/layers/prediction.hpp"
 
 namespace infoscale {
@@ -174,6 +175,50 @@ inline metric_change change_of(const std::string& metric, const std::vector<doub
       row.changes.push_back(detail::change_of(run.metrics[m], run.baseline[m], s.values[m], run.sigma));
     out.scales.push_back(std::move(row));
   }
+  return out;
+}
+
+/// The decoder blocks of each scale, as Experiment 2 perturbs them, and where they came from.
+struct scale_layers {
+  std::vector<std::size_t> local, intermediate, global;  ///< 0-based block indices
+  std::string source;                                    ///< how they were chosen, in words
+};
+
+/// Scales from boundary positions (Table 1's "Abs.": the first layer of the new regime, 1-based,
+/// layer k = the output of block k - 1): L = blocks 0..li-2, I = li-1..ig-2, G = ig-1..layers-1.
+[[nodiscard]] inline scale_layers scales_between(std::size_t layers, std::size_t li, std::size_t ig) {
+  constexpr std::string_view function = "scales_between";
+  if (!(li >= 2 && li < ig && ig <= layers))
+    detail::raise(function, "li, ig",
+                  "must satisfy 2 <= li < ig <= layers (" + std::to_string(li) + ", " + std::to_string(ig) + ", " +
+                      std::to_string(layers) + "): each scale needs a block");
+  scale_layers out;
+  for (std::size_t b = 0; b < layers; ++b)
+    (b + 1 < li ? out.local : b + 1 < ig ? out.intermediate : out.global).push_back(b);
+  out.source = "boundaries at layers " + std::to_string(li) + " and " + std::to_string(ig);
+  return out;
+}
+
+/// Experiment 2's scales for a model from its Experiment 1 report: between its L-I and I-G
+/// boundaries (accepted or not: the source says which), else, when it found fewer than two, equal
+/// thirds of its depth (stated in the source; the paper has no rule for that case).
+[[nodiscard]] inline scale_layers scales_of(const layer_report& r) {
+  const boundary_estimate *li = nullptr, *ig = nullptr;
+  for (const auto& b : r.boundaries) {
+    if (b.name == "L-I") li = &b;
+    if (b.name == "I-G") ig = &b;
+  }
+  if (li != nullptr && ig != nullptr && li->pair + 1 >= 2) {
+    scale_layers out = scales_between(r.layers, li->pair + 1, ig->pair + 1);
+    out.source += li->accepted && ig->accepted ? " (both accepted)" : " (Experiment 1 peaks, not both accepted)";
+    return out;
+  }
+  if (r.layers < 3) detail::raise("scales_of", "r", "has fewer than 3 layers: no three scales to perturb");
+  scale_layers out = scales_between(r.layers, r.layers / 3 + 1, 2 * r.layers / 3 + 1);
+  out.source = "equal thirds of depth (Experiment 1 found " +
+               std::string(li == nullptr && ig == nullptr ? (r.boundaries.empty() ? "no boundary" : "one boundary")
+                                                          : "an L-I at layer 1") +
+               ")";
   return out;
 }
 

@@ -119,14 +119,11 @@ class NoiseInjection:
             if h.device.type != "cpu":
                 _raise("blocks", "produced a tensor on a device this injection cannot write (CPU only)")
             ids = self.sample_ids if self.sample_ids is not None else range(h.shape[0])
+            reference = self.baseline_std[k] if self.scale == "baseline" else None
             for b, sample in enumerate(ids):
-                view = h[b]  # [positions, width], written in place
-                sigma = self.sigma
-                if self.scale == "baseline" and sigma > 0:
-                    own = float(view.double().std(unbiased=False))
-                    sigma = self.sigma * self.baseline_std[k] / own if own > 0 else 0.0
                 stream = ((int(sample) * 4096 + l) << 20) + t
-                used = _L.add_gaussian_noise(view, sigma, self.seed, stream)
+                # h[b]: [positions, width], written in place; 'baseline' gives the noise std directly.
+                used = _L.add_gaussian_noise(h[b], self.sigma, self.seed, stream, reference_std=reference)
                 self.noise_std[l].append(used)
         return hook
 
@@ -178,12 +175,17 @@ def behaviour(samples: Sequence[str], embed: Optional[Callable[[list], np.ndarra
            "type_token_ratio": _L.type_token_ratio(words) if any(w for w in words) else math.nan,
            "coherence": math.nan}
     if embed is not None:
+        per_sample = [sentences(w) for w in words]
+        flat = [x for sents in per_sample if len(sents) >= 2 for x in sents]
         values = []
-        for w in words:
-            sents = sentences(w)
-            if len(sents) >= 2:
-                e = np.asarray(embed(sents), dtype=np.float64)
-                values += [_L.coherence(e[i:i + 2]) for i in range(len(sents) - 1)]  # consecutive pairs
+        if flat:
+            e = np.asarray(embed(flat), dtype=np.float64)  # one call per prompt: every sample's sentences
+            start = 0
+            for sents in per_sample:
+                if len(sents) < 2:
+                    continue
+                values += [_L.coherence(e[start + i:start + i + 2]) for i in range(len(sents) - 1)]
+                start += len(sents)
         out["coherence"] = float(np.mean(values)) if values else math.nan
     return out
 
@@ -201,23 +203,12 @@ class InterventionResult:
     baseline_std: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
 
+    summary: Any = None  #: infoscale.layers.InterventionSummary (Table 2), None when sigma == 0
+
     def table(self) -> str:
-        """The paper's Table 2 layout: metric rows, a column per scale (% change, p, gamma)."""
-        scales = [s for s in SCALES if s in self.comparisons]
-        lines = ["| metric | " + " | ".join(f"{s}: change, p, gamma" for s in scales) + " |",
-                 "|---|" + "---|" * len(scales)]
-        for m in METRICS:
-            cells = []
-            for s in scales:
-                c = self.comparisons[s].get(m)
-                if c is None:
-                    cells.append("-")
-                else:
-                    star = "*" if c["p_value"] < 0.05 else ""
-                    cells.append(f"{c['percent_change']:+.1f}% (p={c['p_value']:.3g}{star}, "
-                                 f"gamma={c['brittleness']:+.3g})")
-            lines.append(f"| {m} | " + " | ".join(cells) + " |")
-        return "\n".join(lines) + "\n"
+        """The paper's Table 2 layout (the library's): a row per scale, a column per metric, each cell
+        the % change with its paired t-test p; then gamma_s."""
+        return "" if self.summary is None else str(self.summary)
 
 
 def _batches(tokenizer: Any, prompts: Sequence[str], batch_size: int) -> list:
@@ -261,6 +252,7 @@ def run_intervention(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[s
                      sigma: float = 0.1, scale: str = "baseline", samples_per_prompt: int = 4,
                      max_new_tokens: int = 48, seed: int = 0, batch_size: int = 8,
                      embed: Optional[Callable[[list], np.ndarray]] = None, blocks: Any = None,
+                     model_name: str = "model", family: str = "", scales_source: str = "",
                      **generate_kwargs: Any) -> InterventionResult:
     """Experiment 2: a baseline run and one perturbed run per scale, paired by prompt and seed.
 
@@ -273,6 +265,10 @@ def run_intervention(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[s
         Noise relative to the activation std, and which std ('baseline' or 'pass').
     embed : callable, optional
         Sentences -> embeddings (e.g. ``infoscale.models.sentence_embedder()``) for coherence.
+    model_name, family
+        How the summary (and the study's predictions 2.1 and 3.1) name the model.
+    scales_source : str, optional
+        How `scales` were chosen, for the notes (e.g. ``infoscale.layers.scales_of``'s second value).
     """
     if len(prompts) < 2:
         _raise("prompts", "needs at least 2 prompts for a paired t-test")
@@ -301,27 +297,20 @@ def run_intervention(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[s
             generations[name] = generate(model, tokenizer, prompts, injection=injection, **kw)
     for condition, per_prompt in generations.items():
         result.metrics[condition] = [behaviour(s, embed) for s in per_prompt]
-    for name in scales:
-        result.comparisons[name] = {}
-        for m in METRICS:
-            a = np.array([p[m] for p in result.metrics["baseline"]])
-            b = np.array([p[m] for p in result.metrics[name]])
-            keep = np.isfinite(a) & np.isfinite(b)
-            if keep.sum() < 2 or sigma == 0:
-                continue
-            mean_a, mean_b = float(a[keep].mean()), float(b[keep].mean())
-            if np.array_equal(a[keep], b[keep]):
-                test = None
-            else:
-                test = _L.paired_t_test(b[keep].tolist(), a[keep].tolist())
-            result.comparisons[name][m] = {
-                "baseline": mean_a, "perturbed": mean_b,
-                "percent_change": 100.0 * (mean_b - mean_a) / abs(mean_a) if mean_a != 0 else math.nan,
-                "t": math.nan if test is None else test.statistic,
-                "p_value": 1.0 if test is None else test.p_value,
-                "prompts": int(keep.sum()),
-                "brittleness": _L.brittleness(mean_a, mean_b, sigma)}
+    notes = [f"scales: {scales_source}"] if scales_source else []
+    notes.append(f"noise std: sigma x {'the layer std over the unperturbed prompts' if scale == 'baseline' else 'the std of each forward pass'}"
+                 f"; {samples_per_prompt} samples per prompt, {max_new_tokens} new tokens, {len(prompts)} prompts")
     if embed is None:
-        result.notes.append("no sentence embedder given: coherence not measured")
-    result.notes.append("grammaticality not measured: no offline grammar checker is installable here")
+        notes.append("no sentence embedder given: coherence not measured")
+    notes.append("grammaticality not measured: no offline grammar checker is installable here")
+    if sigma > 0:
+        values = {c: [[p[m] for p in result.metrics[c]] for m in METRICS] for c in generations}
+        result.summary = _L.compare_interventions(
+            model_name, family, sigma, list(METRICS), values["baseline"],
+            [(name, list(scales[name]), values[name]) for name in scales], notes=notes)
+        for row in result.summary.to_dict()["scales"]:
+            result.comparisons[row["scale"]] = {
+                c["metric"]: {k: (math.nan if c[k] is None else c[k]) for k in c if k != "metric"}
+                for c in row["changes"] if c["prompts"] >= 2}
+    result.notes.extend(notes)
     return result

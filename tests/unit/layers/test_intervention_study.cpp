@@ -175,3 +175,33 @@ TEST_CASE("run_study: Experiment 2 fills predictions 2.1 (per model) and 3.1 (pe
   CHECK_THROWS_WITH_AS(static_cast<void>(run_study(models, {}, {with_changes("zz", "a", 1, 2, 3)})),
                        doctest::Contains("names model 'zz', which is not in the study"), error);
 }
+
+TEST_CASE("scales_of: blocks between Experiment 1's boundaries, else equal thirds, with the source stated") {
+  // Table 1's Llama-2-7B: L-I at layer 13, I-G at 16 of 32 (layer k = output of block k - 1).
+  const scale_layers s = scales_between(32, 13, 16);
+  CHECK(s.local.size() == 12);
+  CHECK(s.local.back() == 11);
+  CHECK(s.intermediate == std::vector<std::size_t>{12, 13, 14});
+  CHECK(s.global.front() == 15);
+  CHECK(s.global.back() == 31);
+  CHECK_THROWS_WITH_AS(static_cast<void>(scales_between(12, 5, 5)), doctest::Contains("2 <= li < ig <= layers"),
+                       error);
+  layer_report r = three_layers();  // 6 layers, no boundary
+  const scale_layers thirds = scales_of(r);
+  CHECK(thirds.local == std::vector<std::size_t>{0, 1});
+  CHECK(thirds.intermediate == std::vector<std::size_t>{2, 3});
+  CHECK(thirds.global == std::vector<std::size_t>{4, 5});
+  CHECK(thirds.source == "equal thirds of depth (Experiment 1 found no boundary)");
+  boundary_estimate li, ig;
+  li.name = "L-I";
+  li.pair = 1;  // layer 2
+  ig.name = "I-G";
+  ig.pair = 3;  // layer 4
+  ig.accepted = li.accepted = true;
+  r.boundaries = {li, ig};
+  const scale_layers found = scales_of(r);
+  CHECK(found.local == std::vector<std::size_t>{0});
+  CHECK(found.intermediate == std::vector<std::size_t>{1, 2});
+  CHECK(found.global == std::vector<std::size_t>{3, 4, 5});
+  CHECK(found.source == "boundaries at layers 2 and 4 (both accepted)");
+}
