@@ -2,9 +2,9 @@
 // (single-token decodes after it) without a callback and with the collector asking for nothing,
 // for the logits only, for every layer's residual stream and the logits, and for those plus the
 // attention; and Experiment 2's noise injection (llama_cpp_noise.hpp, sigma 0.1 of each node's
-// std) in the middle third of the layers (one scale) and in every layer. Every mode runs with flash attention off (the attention mode needs it) and with the
-// same threads; modes are interleaved within each repetition and the median is reported, so a
-// slow moment of a shared machine hits all of them alike.
+// std) in the middle third of the layers (one scale) and in every layer. Every mode runs with flash attention
+// off (the attention mode needs it) and with the same threads; modes are interleaved within each repetition
+// and the median is reported, so a slow moment of a shared machine hits all of them alike.
 //
 //   llama_cpp_overhead MODEL.gguf [--prompt N] [--generate G] [--reps R] [--threads T]
 #include <llama.h>

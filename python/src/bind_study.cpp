@@ -44,13 +44,14 @@ void bind_study(nb::module_& m) {
       "Figures 7-9 bar chart.")
       .def("__str__", [](const intervention_summary& s) { return format_markdown(s); })
       .def(
-          "to_markdown", [](const intervention_summary& s, double alpha) { return format_markdown(s, alpha); },
+          "to_markdown",
+          [](const intervention_summary& s, double alpha) { return format_markdown(s, alpha); },
           "alpha"_a = 0.05)
       .def(
           "to_dict",
           [](const intervention_summary& s) {
-            return nb::module_::import_("json").attr("loads")(to_json(s).dump(
-                -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+            return nb::module_::import_("json").attr("loads")(
+                to_json(s).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
           },
           "Every number (NaN and infinities are None).")
       .def("svg", &intervention_bars_svg, "alpha"_a = 0.05)
@@ -69,7 +70,8 @@ void bind_study(nb::module_& m) {
         return nb::make_tuple(d, s.source);
       },
       "report"_a,
-      "Experiment 2's scales from a model's Experiment 1 report: ({'L': blocks, 'I': ..., 'G': ...}, source).\n"
+      "Experiment 2's scales from a model's Experiment 1 report: ({'L': blocks, 'I': ..., 'G': ...}, "
+      "source).\n"
       "Blocks between the L-I and I-G boundaries (layer k = output of block k - 1), or equal thirds of\n"
       "depth when fewer than two were found; source says which.");
 
@@ -77,15 +79,17 @@ void bind_study(nb::module_& m) {
       "compare_interventions",
       [](std::string model, std::string family, double sigma, std::vector<std::string> metrics,
          std::vector<std::vector<double>> baseline,
-         const std::vector<std::tuple<std::string, std::vector<std::size_t>, std::vector<std::vector<double>>>>&
-             scales,
+         const std::vector<
+             std::tuple<std::string, std::vector<std::size_t>, std::vector<std::vector<double>>>>& scales,
          std::vector<std::string> notes) {
-        intervention_run run{std::move(model), std::move(family), sigma, std::move(metrics), std::move(baseline),
-                             {}, std::move(notes)};
+        intervention_run run{std::move(model),   std::move(family),   sigma,
+                             std::move(metrics), std::move(baseline), {},
+                             std::move(notes)};
         for (const auto& [name, layers, values] : scales) run.scales.push_back({name, layers, values});
         return compare_interventions(run);
       },
-      "model"_a, "family"_a, "sigma"_a, "metrics"_a, "baseline"_a, "scales"_a, "notes"_a = std::vector<std::string>{},
+      "model"_a, "family"_a, "sigma"_a, "metrics"_a, "baseline"_a, "scales"_a,
+      "notes"_a = std::vector<std::string>{},
       "Experiment 2 (MS §4.2) as Table 2: per scale and metric the % change against the paired baseline,\n"
       "its paired t-test and the brittleness gamma = Delta / sigma (metric unit and percent).\n\n"
       "baseline: [metric][prompt] values (NaN = not measured for that prompt); scales: list of\n"
@@ -112,8 +116,8 @@ void bind_study(nb::module_& m) {
         return run_study(std::move(in), o, std::move(interventions));
       },
       "models"_a, nb::kw_only(), "cv_threshold"_a = 0.2, "drift_threshold"_a = 0.3, "confidence"_a = 0.95,
-      "interventions"_a = std::vector<intervention_summary>{}, "structure_magnitude"_a = true, "alpha"_a = 0.05,
-      "brittleness_ratio"_a = 5.0, "brittleness_in_percent"_a = true,
+      "interventions"_a = std::vector<intervention_summary>{}, "structure_magnitude"_a = true,
+      "alpha"_a = 0.05, "brittleness_ratio"_a = 5.0, "brittleness_in_percent"_a = true,
       "The multi-scale study (MS Tables 1-3 and the §3.3.2 scorecard) over layer reports.\n\n"
       "models: list of (name, family, LayerReport, [(phase, seconds), ...]); models of one family are its\n"
       "training runs. Thresholds: prediction 1.1 (CV of rho_L-I) and 3.2 (eq. (2) I-G drift).\n"

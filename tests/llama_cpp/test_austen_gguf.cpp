@@ -175,7 +175,8 @@ void check_greedy(const std::string& name) {
   const auto w = want.values<std::int32_t>();
   const auto m = margin.values<float>();
   const std::size_t n_prompts = prompts.shape[0], prompt_len = prompts.shape[1], steps = want.shape[1];
-  const std::size_t vocab = static_cast<std::size_t>(llama_vocab_n_tokens(llama_model_get_vocab(l.model.get())));
+  const std::size_t vocab =
+      static_cast<std::size_t>(llama_vocab_n_tokens(llama_model_get_vocab(l.model.get())));
   std::size_t compared = 0;
   for (std::size_t k = 0; k < n_prompts; ++k) {
     llama_memory_clear(llama_get_memory(l.ctx.get()), true);

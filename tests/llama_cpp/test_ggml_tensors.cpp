@@ -7,8 +7,8 @@
 #include <cstring>
 #include <infoscale/interop/llama_cpp.hpp>
 #include <infoscale/interop/llama_cpp_noise.hpp>
-#include <infoscale/layers/intervention.hpp>
 #include <infoscale/layers/attention_drift.hpp>
+#include <infoscale/layers/intervention.hpp>
 #include <infoscale/thermo.hpp>
 #include <memory>
 #include <string>
@@ -390,7 +390,8 @@ TEST_CASE("llama.cpp bad input: unsupported types, wrong shapes and strides rais
                        infoscale::error);
 }
 
-TEST_CASE("llama.cpp noise: l_out-N of the chosen layers only, in place, with the Hugging Face hooks' draws") {
+TEST_CASE(
+    "llama.cpp noise: l_out-N of the chosen layers only, in place, with the Hugging Face hooks' draws") {
   auto ctx = small_context();
   ggml_tensor* t = residual(ctx.get(), GGML_TYPE_F32, 64, 32, "l_out-2");
   ggml_tensor* other = residual(ctx.get(), GGML_TYPE_F32, 64, 32, "l_out-1");

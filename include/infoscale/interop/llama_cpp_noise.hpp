@@ -48,10 +48,12 @@ class llama_noise_injection {
  public:
   explicit llama_noise_injection(llama_noise noise) : noise_(std::move(noise)) {
     constexpr std::string_view function = "llama_noise_injection";
-    if (noise_.layers.empty()) infoscale::detail::raise(function, "layers", "is empty: a scale with no layers");
+    if (noise_.layers.empty())
+      infoscale::detail::raise(function, "layers", "is empty: a scale with no layers");
     for (const int l : noise_.layers) {
       if (l < 0) infoscale::detail::raise(function, "layers", "has layer " + std::to_string(l) + " < 0");
-      if (l >= 4096) infoscale::detail::raise(function, "layers", "has layer " + std::to_string(l) + " >= 4096");
+      if (l >= 4096)
+        infoscale::detail::raise(function, "layers", "has layer " + std::to_string(l) + " >= 4096");
     }
     if (!std::isfinite(noise_.sigma) || noise_.sigma < 0.0)
       infoscale::detail::raise(function, "sigma", "must be finite and >= 0");
@@ -61,7 +63,8 @@ class llama_noise_injection {
                                  "has " + std::to_string(noise_.reference_std.size()) + " values for " +
                                      std::to_string(noise_.layers.size()) + " layers");
       for (const double s : noise_.reference_std)
-        if (!std::isfinite(s) || s <= 0.0) infoscale::detail::raise(function, "reference_std", "must be finite and > 0");
+        if (!std::isfinite(s) || s <= 0.0)
+          infoscale::detail::raise(function, "reference_std", "must be finite and > 0");
     }
   }
   // The context keeps a pointer to the injection.
@@ -110,7 +113,8 @@ class llama_noise_injection {
   /// The ask phase: `l_out-N` for a chosen N, not a view or copy of one.
   [[nodiscard]] bool wants(const ggml_tensor& t) const {
     const llama_node_name name = parse_llama_node_name(t.name);
-    return name.base == noise_.residual_name && slot_of(name.layer) >= 0 && !detail::derived_from_same_name(t, name);
+    return name.base == noise_.residual_name && slot_of(name.layer) >= 0 &&
+           !detail::derived_from_same_name(t, name);
   }
 
   /// The data phase: adds the noise to the node's elements in place (f32, f16 or bf16, host memory).
@@ -123,9 +127,10 @@ class llama_noise_injection {
     if (t.data == nullptr) infoscale::detail::raise("llama_noise_injection", t.name, "has no data");
     const ggml_backend_buffer_t buffer = t.view_src != nullptr ? t.view_src->buffer : t.buffer;
     if (buffer != nullptr && !ggml_backend_buffer_is_host(buffer)) {
-      infoscale::detail::raise("llama_noise_injection", t.name,
-                               std::string("lives in a device buffer (") + ggml_backend_buffer_name(buffer) +
-                                   ") that this injection cannot write; keep the perturbed layers on the CPU");
+      infoscale::detail::raise(
+          "llama_noise_injection", t.name,
+          std::string("lives in a device buffer (") + ggml_backend_buffer_name(buffer) +
+              ") that this injection cannot write; keep the perturbed layers on the CPU");
     }
     for (int axis = 2; axis < GGML_MAX_DIMS; ++axis) {
       if (t.ne[axis] != 1)
@@ -147,8 +152,9 @@ class llama_noise_injection {
         used = add(rows<bfloat16>(t), k, stream);
         break;
       default:
-        infoscale::detail::raise("llama_noise_injection", t.name,
-                                 std::string("has ggml type ") + ggml_type_name(t.type) + "; supported: f32, f16, bf16");
+        infoscale::detail::raise(
+            "llama_noise_injection", t.name,
+            std::string("has ggml type ") + ggml_type_name(t.type) + "; supported: f32, f16, bf16");
     }
     noise_std_[name.layer].push_back(used);
   }
@@ -182,11 +188,12 @@ class llama_noise_injection {
                                  "has byte stride " + std::to_string(t.nb[axis]) + " on ggml axis " +
                                      std::to_string(axis) + ", not a multiple of its element size");
     }
-    return make_view(static_cast<T*>(t.data),
-                     std::array<std::size_t, 2>{static_cast<std::size_t>(t.ne[1]), static_cast<std::size_t>(t.ne[0])},
-                     std::array<std::ptrdiff_t, 2>{static_cast<std::ptrdiff_t>(t.nb[1] / sizeof(T)),
-                                                   static_cast<std::ptrdiff_t>(t.nb[0] / sizeof(T))},
-                     t.name, ggml_nbytes(&t) / sizeof(T));
+    return make_view(
+        static_cast<T*>(t.data),
+        std::array<std::size_t, 2>{static_cast<std::size_t>(t.ne[1]), static_cast<std::size_t>(t.ne[0])},
+        std::array<std::ptrdiff_t, 2>{static_cast<std::ptrdiff_t>(t.nb[1] / sizeof(T)),
+                                      static_cast<std::ptrdiff_t>(t.nb[0] / sizeof(T))},
+        t.name, ggml_nbytes(&t) / sizeof(T));
   }
 
   template <class T>

@@ -190,8 +190,8 @@ struct scale_layers {
   constexpr std::string_view function = "scales_between";
   if (!(li >= 2 && li < ig && ig <= layers))
     detail::raise(function, "li, ig",
-                  "must satisfy 2 <= li < ig <= layers (" + std::to_string(li) + ", " + std::to_string(ig) + ", " +
-                      std::to_string(layers) + "): each scale needs a block");
+                  "must satisfy 2 <= li < ig <= layers (" + std::to_string(li) + ", " + std::to_string(ig) +
+                      ", " + std::to_string(layers) + "): each scale needs a block");
   scale_layers out;
   for (std::size_t b = 0; b < layers; ++b)
     (b + 1 < li ? out.local : b + 1 < ig ? out.intermediate : out.global).push_back(b);
@@ -210,15 +210,17 @@ struct scale_layers {
   }
   if (li != nullptr && ig != nullptr && li->pair + 1 >= 2) {
     scale_layers out = scales_between(r.layers, li->pair + 1, ig->pair + 1);
-    out.source += li->accepted && ig->accepted ? " (both accepted)" : " (Experiment 1 peaks, not both accepted)";
+    out.source +=
+        li->accepted && ig->accepted ? " (both accepted)" : " (Experiment 1 peaks, not both accepted)";
     return out;
   }
   if (r.layers < 3) detail::raise("scales_of", "r", "has fewer than 3 layers: no three scales to perturb");
   scale_layers out = scales_between(r.layers, r.layers / 3 + 1, 2 * r.layers / 3 + 1);
-  out.source = "equal thirds of depth (Experiment 1 found " +
-               std::string(li == nullptr && ig == nullptr ? (r.boundaries.empty() ? "no boundary" : "one boundary")
-                                                          : "an L-I at layer 1") +
-               ")";
+  out.source =
+      "equal thirds of depth (Experiment 1 found " +
+      std::string(li == nullptr && ig == nullptr ? (r.boundaries.empty() ? "no boundary" : "one boundary")
+                                                 : "an L-I at layer 1") +
+      ")";
   return out;
 }
 

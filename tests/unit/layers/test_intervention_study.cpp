@@ -184,8 +184,8 @@ TEST_CASE("scales_of: blocks between Experiment 1's boundaries, else equal third
   CHECK(s.intermediate == std::vector<std::size_t>{12, 13, 14});
   CHECK(s.global.front() == 15);
   CHECK(s.global.back() == 31);
-  CHECK_THROWS_WITH_AS(static_cast<void>(scales_between(12, 5, 5)), doctest::Contains("2 <= li < ig <= layers"),
-                       error);
+  CHECK_THROWS_WITH_AS(static_cast<void>(scales_between(12, 5, 5)),
+                       doctest::Contains("2 <= li < ig <= layers"), error);
   layer_report r = three_layers();  // 6 layers, no boundary
   const scale_layers thirds = scales_of(r);
   CHECK(thirds.local == std::vector<std::size_t>{0, 1});
