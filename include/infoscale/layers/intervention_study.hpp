@@ -304,7 +304,9 @@ inline std::string format_p(double p) {
 
 /// Prediction 3.1 (MS §3.3.2, Tier 3; eq. (8)): gamma_L differs by more than `brittleness_ratio`
 /// across architecture families. One row per metric: a family's |gamma_L| is the mean over its
-/// models of |Delta metric(L)| / sigma; the ratio is the largest family's over the smallest's.
+/// models of |Delta metric(L)| / sigma; the ratio is the largest family's over the smallest's. Holds
+/// when the ratio exceeds the threshold and every model of the more brittle family has a
+/// significant local change of that metric (a ratio of noise is no evidence).
 [[nodiscard]] inline std::vector<prediction_result> local_brittleness_predictions(
     const std::vector<intervention_summary>& summaries, const intervention_prediction_options& o = {}) {
   std::vector<std::string> metrics;
@@ -324,6 +326,7 @@ inline std::string format_p(double p) {
         ""};
     std::vector<std::string> families;
     std::map<std::string, std::pair<double, std::size_t>> sum;  // family -> (sum |gamma|, models)
+    std::map<std::string, bool> significant;                     // family -> every model's p < alpha
     std::string detail_text;
     for (const auto& s : summaries) {
       const metric_change* c = s.find("L", metric);
@@ -333,6 +336,8 @@ inline std::string format_p(double p) {
       if (!sum.count(s.family)) families.push_back(s.family);
       sum[s.family].first += g;
       sum[s.family].second += 1;
+      const bool first = !significant.count(s.family);
+      significant[s.family] = (first || significant[s.family]) && c->significant(o.alpha);
       detail_text += (detail_text.empty() ? "" : ", ") + s.model + " " + detail::format_short(g) + " (" +
                      detail::format_p(c->p_value) + ")";
     }
@@ -353,8 +358,13 @@ inline std::string format_p(double p) {
     p.measured = std::string("|gamma_L| (") + (o.brittleness_in_percent ? "% change" : metric + " change") +
                  " / sigma) per family: " + per_family + "; ratio " + hi_name + "/" + lo_name + " = " +
                  detail::format_short(p.value);
-    p.outcome = p.value > o.brittleness_ratio ? verdict::holds : verdict::fails;
-    p.note = "per model: " + detail_text;
+    // A ratio of changes that are noise is no evidence: the brittle family's must be significant.
+    const bool real = significant[hi_name];
+    p.outcome = p.value > o.brittleness_ratio && real ? verdict::holds : verdict::fails;
+    p.note = (p.value > o.brittleness_ratio && !real ? "ratio above the threshold, but " + hi_name +
+                                                           "'s local changes are not all significant; "
+                                                     : std::string()) +
+             "per model: " + detail_text;
     out.push_back(std::move(p));
   }
   return out;

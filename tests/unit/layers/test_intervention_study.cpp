@@ -152,6 +152,12 @@ TEST_CASE("prediction 3.1: the ratio of families' mean |gamma_L| against 5 (eq. 
   CHECK(close[0].outcome == verdict::fails);
   CHECK(local_brittleness_predictions({with_changes("a1", "a", -10, 1, 1)})[0].outcome ==
         verdict::not_testable);
+  // Above 5x, but the brittle family's local change is not significant (p = 0.3): no evidence.
+  const auto noise = local_brittleness_predictions(
+      {with_changes("a1", "a", -40, 1, 1, 0.001, 0.3), with_changes("b1", "b", -4, 1, 1)});
+  CHECK(noise[0].value == doctest::Approx(10.0));
+  CHECK(noise[0].outcome == verdict::fails);
+  CHECK(noise[0].note.find("not all significant") != std::string::npos);
 }
 
 TEST_CASE("run_study: Experiment 2 fills predictions 2.1 (per model) and 3.1 (per metric), and Table 2") {
