@@ -14,7 +14,9 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 step() { printf '\n=== %s\n' "$*"; }
 
 step "Release build, every header on its own, test suite"
+# The suite in unity batches of 8 files (tests/CMakeLists.txt): a third less compile time.
 cmake -S . -B build/release "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_VERIFY_INTERFACE_HEADER_SETS=ON \
+  -DINFOSCALE_UNITY_TESTS=ON \
   -DCMAKE_INSTALL_PREFIX="$root/build/prefix" >/dev/null
 cmake --build build/release -j"$jobs"
 cmake --build build/release -j"$jobs" --target all_verify_interface_header_sets
@@ -24,7 +26,7 @@ step "AddressSanitizer + UndefinedBehaviorSanitizer"
 # -O1 -g1 (line tables): the optimisation ASan's authors recommend, with file:line in every report;
 # it compiles in ~55% of -O2 -g's time (measured on tests/unit/entropic/calibration.cpp).
 cmake -S . -B build/sanitize "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINFOSCALE_SANITIZE=ON \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DINFOSCALE_UNITY_TESTS=ON \
   -DINFOSCALE_BUILD_EXAMPLES=OFF -DINFOSCALE_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build build/sanitize -j"$jobs"  # the suite, and the CLI with its end-to-end tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

@@ -326,7 +326,7 @@ inline std::string format_p(double p) {
         ""};
     std::vector<std::string> families;
     std::map<std::string, std::pair<double, std::size_t>> sum;  // family -> (sum |gamma|, models)
-    std::map<std::string, bool> significant;                     // family -> every model's p < alpha
+    std::map<std::string, bool> significant;                    // family -> every model's p < alpha
     std::string detail_text;
     for (const auto& s : summaries) {
       const metric_change* c = s.find("L", metric);
@@ -361,9 +361,9 @@ inline std::string format_p(double p) {
     // A ratio of changes that are noise is no evidence: the brittle family's must be significant.
     const bool real = significant[hi_name];
     p.outcome = p.value > o.brittleness_ratio && real ? verdict::holds : verdict::fails;
-    p.note = (p.value > o.brittleness_ratio && !real ? "ratio above the threshold, but " + hi_name +
-                                                           "'s local changes are not all significant; "
-                                                     : std::string()) +
+    p.note = (p.value > o.brittleness_ratio && !real
+                  ? "ratio above the threshold, but " + hi_name + "'s local changes are not all significant; "
+                  : std::string()) +
              "per model: " + detail_text;
     out.push_back(std::move(p));
   }

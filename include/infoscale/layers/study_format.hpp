@@ -111,7 +111,8 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
         out,
         "- Experiment 2 (2.1, 3.1): Delta_structure = %s %% change of %s, holds when I's is largest and "
         "its paired t-test p < %g; gamma_L = |Delta| / sigma %s, per family the mean over its "
-        "models; 3.1 holds when the ratio across families exceeds %g and the brittle family's local changes are significant, one row per metric\n",
+        "models; 3.1 holds when the ratio across families exceeds %g and the brittle family's local changes "
+        "are significant, one row per metric\n",
         ip.structure_magnitude ? "the magnitude of the" : "the signed", ip.structure_metric.c_str(), ip.alpha,
         ip.brittleness_in_percent ? "in percent" : "in the metric's unit", ip.brittleness_ratio);
   }

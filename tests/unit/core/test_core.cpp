@@ -14,14 +14,14 @@ using namespace infoscale;
 
 TEST_CASE("error names the function, the argument and the problem") {
   try {
-    detail::raise("entropy", "p", "row 3 sums to 0.9");
+    infoscale::detail::raise("entropy", "p", "row 3 sums to 0.9");
     FAIL("raise returned");
   } catch (const error& e) {
     CHECK(std::string(e.what()) == "infoscale::entropy: argument 'p' row 3 sums to 0.9");
     CHECK(e.function() == "entropy");
     CHECK(e.argument() == "p");
   }
-  CHECK_THROWS_AS(detail::raise("f", "x", "bad"), std::invalid_argument);
+  CHECK_THROWS_AS(infoscale::detail::raise("f", "x", "bad"), std::invalid_argument);
 }
 
 namespace {
@@ -59,14 +59,14 @@ TEST_CASE("fast exp for softmax shifts is within 2 ulp of std::exp on [-708, 0]"
   double worst = 0;
   for (int i = 0; i <= 200000; ++i) {
     const double d = -708.0 * i / 200000.0;
-    worst = std::max(worst, ulp_distance(detail::exp_nonpositive(d), std::exp(d)));
+    worst = std::max(worst, ulp_distance(infoscale::detail::exp_nonpositive(d), std::exp(d)));
   }
   INFO("worst ulp " << worst);
   CHECK(worst <= 2.0);
-  CHECK(detail::exp_nonpositive(0.0) == 1.0);
-  CHECK(detail::exp_nonpositive(-1000.0) == 0.0);
-  CHECK(detail::exp_nonpositive(-INFINITY) == 0.0);
-  CHECK(std::isnan(detail::exp_nonpositive(std::numeric_limits<double>::quiet_NaN())));
+  CHECK(infoscale::detail::exp_nonpositive(0.0) == 1.0);
+  CHECK(infoscale::detail::exp_nonpositive(-1000.0) == 0.0);
+  CHECK(infoscale::detail::exp_nonpositive(-INFINITY) == 0.0);
+  CHECK(std::isnan(infoscale::detail::exp_nonpositive(std::numeric_limits<double>::quiet_NaN())));
 }
 
 TEST_CASE("compensated sum recovers what naive summation loses") {

@@ -12,7 +12,7 @@ using namespace infoscale;
 using test::matrix_source;
 
 namespace {
-Eigen::MatrixXd scalar(double v) {
+Eigen::MatrixXd one_by_one(double v) {
   return Eigen::MatrixXd::Constant(1, 1, v);
 }
 }  // namespace
@@ -21,8 +21,8 @@ TEST_CASE(
     "hvib: Gaussian channel information equals 1/2 ln(1 + SNR), and the bound (19) holds with gap "
     "KL(q(z)||r)") {
   const double sx = 2.0, sn = 0.5;
-  const gaussian input(Eigen::VectorXd::Zero(1), scalar(sx));
-  const linear_gaussian_conditional channel(scalar(1.0), Eigen::VectorXd::Zero(1), scalar(sn));
+  const gaussian input(Eigen::VectorXd::Zero(1), one_by_one(sx));
+  const linear_gaussian_conditional channel(one_by_one(1.0), Eigen::VectorXd::Zero(1), one_by_one(sn));
   const double exact = 0.5 * std::log(1.0 + sx / sn);
   INFOSCALE_CHECK_CLOSE(gaussian_channel_information(channel, input), exact, 1e-15, 0);
   // The tight prior: the encoder's marginal N(0, sx + sn).
@@ -30,7 +30,7 @@ TEST_CASE(
   INFOSCALE_CHECK_CLOSE(marginal.covariance()(0, 0), sx + sn, 1e-15, 0);
   INFOSCALE_CHECK_CLOSE(variational_information_bound(channel, input, marginal), exact, 1e-13, 1e-15);
   // Standard-normal prior, as VIB uses: E_x KL(N(x, sn) || N(0, 1)) = 1/2 [sn + sx - 1 - ln sn] by hand.
-  const gaussian standard(Eigen::VectorXd::Zero(1), scalar(1.0));
+  const gaussian standard(Eigen::VectorXd::Zero(1), one_by_one(1.0));
   const double bound = variational_information_bound(channel, input, standard);
   INFOSCALE_CHECK_CLOSE(bound, 0.5 * (sn + sx - 1.0 - std::log(sn)), 1e-14, 0);
   CHECK(bound > exact);
@@ -114,8 +114,8 @@ TEST_CASE(
     }
   }
   std::vector<linear_gaussian_conditional> scalar_layers;
-  for (double v : noise) scalar_layers.emplace_back(scalar(1.0), Eigen::VectorXd::Zero(1), scalar(v));
-  const auto exact = layer_information(scalar_layers, gaussian(Eigen::VectorXd::Zero(1), scalar(1.0)));
+  for (double v : noise) scalar_layers.emplace_back(one_by_one(1.0), Eigen::VectorXd::Zero(1), one_by_one(v));
+  const auto exact = layer_information(scalar_layers, gaussian(Eigen::VectorXd::Zero(1), one_by_one(1.0)));
   double previous_ksg = INFINITY;
   double cumulative = 0.0;
   for (std::size_t l = 0; l < noise.size(); ++l) {
