@@ -15,7 +15,7 @@ import sys
 import types
 
 #: Functions that modify an argument in place.
-WRITES_IN_PLACE = frozenset({"add_gaussian_noise", "perturb_layers"})
+WRITES_IN_PLACE = frozenset({"add_gaussian_noise", "add_gaussian_noise_per_sample", "perturb_layers"})
 
 
 def _is_tensor(value):

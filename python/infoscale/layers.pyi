@@ -945,6 +945,13 @@ def add_gaussian_noise(h: Annotated[NDArray, dict(device='cpu')], sigma: float, 
         On an empty or non-finite h, or a negative or non-finite sigma.
     """
 
+def add_gaussian_noise_per_sample(h: Annotated[NDArray, dict(device='cpu')], sigma: float, seed: int, streams: Sequence[int], *, reference_std: float | None = None, policy: str = 'par') -> list[float]:
+    """
+    add_gaussian_noise on every h[b] of a batch in one call, slice b with stream streams[b]
+    (the same draws as one call per slice); returns each slice's noise std. Experiment 2's hooks use
+    it so a batched generate() pays one call per layer and step, not one per sample.
+    """
+
 def perturb_layers(stack: Annotated[NDArray, dict(device='cpu')], layers: Sequence[int], sigma: float, seed: int, *, policy: str = 'par') -> None:
     """
     Perturbs the given layers of a stack in place, each with its own std (layer l uses Philox

@@ -114,6 +114,32 @@ void bind_interventions(nb::module_& m) {
       "policy"_a = "par", noise_doc);
 
   m.def(
+      "add_gaussian_noise_per_sample",
+      [](const mutable_array& h, double sigma, std::uint64_t seed, const std::vector<std::uint64_t>& streams,
+         std::optional<double> reference_std, const std::string& policy) {
+        constexpr const char* function = "add_gaussian_noise_per_sample";
+        const dtype type = host_dtype(h, function, "h");
+        if (h.ndim() != 3)
+          detail::raise(
+              function, "h",
+              "must be 3-D [samples, positions, features], got " + std::to_string(h.ndim()) + " dimensions");
+        std::vector<double> used;
+        nb::gil_scoped_release release;
+        visit_policy(policy, function, [&](auto pol) {
+          with_mutable<3>(h, type, "h", [&](auto view) {
+            used = add_gaussian_noise_per_sample(pol, view, sigma, seed, streams, reference_std);
+          });
+          return 0;
+        });
+        return used;
+      },
+      "h"_a, "sigma"_a, "seed"_a, "streams"_a, nb::kw_only(), "reference_std"_a = nb::none(),
+      "policy"_a = "par",
+      "add_gaussian_noise on every h[b] of a batch in one call, slice b with stream streams[b]\n"
+      "(the same draws as one call per slice); returns each slice's noise std. Experiment 2's hooks use\n"
+      "it so a batched generate() pays one call per layer and step, not one per sample.");
+
+  m.def(
       "perturb_layers",
       [](const mutable_array& stack, const std::vector<std::size_t>& layers, double sigma, std::uint64_t seed,
          const std::string& policy) {

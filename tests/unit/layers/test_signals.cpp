@@ -186,3 +186,30 @@ TEST_CASE(
   CHECK_THROWS_AS(add_gaussian_noise(seq, make_view(base.data(), std::array<std::size_t, 1>{10}), -0.1, 1),
                   infoscale::error);
 }
+
+TEST_CASE(
+    "layers: noise per sample of a batch equals one call per slice; a fixed reference std sets its size") {
+  std::vector<float> batch(3 * 5 * 4);
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i] = static_cast<float>(i % 11) - 5.0f;
+  std::vector<float> one_by_one = batch;
+  const std::vector<std::uint64_t> streams{9, 4, 1u << 20};
+  const auto view = make_view(batch.data(), std::array<std::size_t, 3>{3, 5, 4});
+  const std::vector<double> used = add_gaussian_noise_per_sample(par, view, 0.2, 3, streams);
+  const auto slices = make_view(one_by_one.data(), std::array<std::size_t, 3>{3, 5, 4});
+  for (std::size_t b = 0; b < 3; ++b)
+    CHECK(add_gaussian_noise(seq, slices[b], 0.2, 3, streams[b]) == used[b]);
+  CHECK(batch == one_by_one);
+  // With a reference std every slice gets sigma x reference, whatever its own spread.
+  std::vector<double> flat(2 * 50, 0.0);
+  for (std::size_t i = 50; i < flat.size(); ++i) flat[i] = static_cast<double>(i);
+  const auto fixed =
+      add_gaussian_noise_per_sample(seq, make_view(flat.data(), std::array<std::size_t, 3>{2, 5, 10}), 0.5, 1,
+                                    std::vector<std::uint64_t>{0, 1}, 4.0);
+  CHECK(fixed == std::vector<double>{2.0, 2.0});
+  CHECK(flat[0] == doctest::Approx(2.0 * random_stream(1, 0).normal(0)));
+  CHECK_THROWS_WITH_AS(
+      static_cast<void>(add_gaussian_noise_per_sample(seq, view, 0.2, 3, std::vector<std::uint64_t>{1})),
+      doctest::Contains("'streams' has 1 streams for 3 samples"), infoscale::error);
+  CHECK_THROWS_WITH_AS(static_cast<void>(add_gaussian_noise_scaled(seq, view[0], 0.2, -1.0, 3)),
+                       doctest::Contains("'reference_std' must be finite and >= 0"), infoscale::error);
+}
