@@ -84,7 +84,7 @@ class Study:
         other = str(self.alternative).split("\n## Per model")[0]
         other = other.replace("# Multi-scale study", "# The same study under normalisation '"
                               + self.options["alternative_normalization"] + "'", 1)
-        return str(self.main) + "\n---\n\n" + other
+        return str(self.main) + _noise_response_markdown(self.interventions) + "\n---\n\n" + other
 
     def write(self, folder: os.PathLike) -> Dict[str, str]:
         """Writes report.md, study.json (both normalisations, every number) and the figures
@@ -109,7 +109,8 @@ class Study:
                 p = out / "figures" / f"{name}-interventions.svg"
                 p.write_text(r.summary.svg(), encoding="utf-8")
                 paths[f"{name}-interventions"] = p
-                runs[name] = {"layers": r.layers, "baseline_std": r.baseline_std, "generations": r.generations}
+                runs[name] = {"layers": r.layers, "baseline_std": r.baseline_std, "generations": r.generations,
+                              "noise_response": getattr(r, "noise_response", None)}
             paths["generations"] = out / "generations.json"
             paths["generations"].write_text(json.dumps(runs, indent=1), encoding="utf-8")
         return {k: str(v) for k, v in paths.items()}
@@ -199,7 +200,8 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
         first words of a text), ``max_new_tokens`` (48), ``sigma`` (0.1), ``scale`` ('baseline'),
         ``coherence`` (True: the shipped all-MiniLM-L6-v2 as SBERT), ``seed`` (the study's),
         ``batch_size`` (32), ``structure_magnitude`` (True), ``alpha`` (0.05),
-        ``brittleness_ratio`` (5).
+        ``brittleness_ratio`` (5), ``fisher_texts`` (8: the eq. (30) check on the first 8 texts, 8 Hutchinson
+        probes and 8 antithetic noise pairs each; 0 skips it), ``fisher_sigma`` (0.05).
     """
     if normalization not in NORMALIZATIONS:
         _raise("normalization", f"must be 'max' or 'minmax', got {normalization!r}")
@@ -260,13 +262,13 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
                    texts=len(texts), tasks=list(labels) if labels else [], models=[(m.name, m.family) for m in models],
                    cv_threshold=cv_threshold, drift_threshold=drift_threshold)
     if exp2 is not None:
-        options["interventions"] = {k: v for k, v in exp2.items() if k != "prompt_texts"}
+        options["interventions"] = {k: v for k, v in exp2.items() if k not in ("prompt_texts", "fisher_corpus")}
     return Study(main, alternative, reports, options, timings, done)
 
 
 _EXP2_DEFAULTS = dict(prompts=250, samples_per_prompt=4, prompt_words=8, max_new_tokens=48, sigma=0.1,
                       scale="baseline", coherence=True, batch_size=32, structure_magnitude=True, alpha=0.05,
-                      brittleness_ratio=5.0)
+                      brittleness_ratio=5.0, fisher_texts=8, fisher_sigma=0.05)
 
 
 def _intervention_options(given: Optional[Dict[str, Any]], seed: int, texts: Sequence[str]):
@@ -289,6 +291,7 @@ def _intervention_options(given: Optional[Dict[str, Any]], seed: int, texts: Seq
         _raise("interventions", f"asks for {o['prompts']} prompts but only {len(prompts)} texts have more than "
                                 f"{words} words")
     o["prompt_texts"] = prompts
+    o["fisher_corpus"] = list(texts[:int(o["fisher_texts"])])
     return o
 
 
@@ -310,7 +313,33 @@ def _run_interventions(m: StudyModel, report: Any, o: Dict[str, Any], progress: 
                                  max_new_tokens=int(o["max_new_tokens"]), seed=int(o["seed"]),
                                  batch_size=int(o["batch_size"]), embed=embed, model_name=m.name, family=m.family,
                                  scales_source=source)
+    result.noise_response = None
+    if o["fisher_corpus"]:
+        from .hf.noise_response import noise_response
+
+        _progress(progress, f"{m.name}: eq. (30) check on {len(o['fisher_corpus'])} texts")
+        result.noise_response = noise_response(m.model, m.tokenizer, o["fisher_corpus"], scales,
+                                               sigma=float(o["fisher_sigma"]), probes=8, draws=8, seed=int(o["seed"]))
     return result
+
+
+def _noise_response_markdown(runs: Dict[str, Any]) -> str:
+    """Eq. (30) per model and scale: predicted 1/2 sum std_l^2 tr F^(l) against the measured rise."""
+    rows = [(name, scale, v) for name, r in runs.items() if getattr(r, "noise_response", None)
+            for scale, v in r.noise_response.items()]
+    if not rows:
+        return ""
+    out = ["## Eq. (30): loss rise per sigma^2 against 1/2 sum tr F (model Fisher) per scale", "",
+           f"Noise sigma = {rows[0][2]['sigma']:g} x each layer's std, antithetic pairs; tr F by Hutchinson over "
+           "tokens with labels drawn from the model (infoscale.hf.noise_response). Eq. (30) predicts measured = "
+           "predicted on model-drawn labels; on the texts' own tokens the slope is 1/2 tr H instead.", "",
+           "| model | scale | layers | predicted | measured (model labels) | ratio | measured (data) |",
+           "|---|---|---|---|---|---|---|"]
+    for name, scale, v in rows:
+        out.append(f"| {name} | {scale} | {v['layers'][0]}..{v['layers'][-1]} | {v['predicted']:.3f} +- "
+                   f"{v['predicted_se']:.3f} | {v['measured_model']:.3f} +- {v['measured_model_se']:.3f} | "
+                   f"{v['ratio']:.2f} | {v['measured_data']:.3f} +- {v['measured_data_se']:.3f} |")
+    return "\n".join(out) + "\n"
 
 
 def _read_labels(folder: pathlib.Path, texts: Sequence[str]) -> Dict[str, Any]:

@@ -117,3 +117,20 @@ def test_reference_std_fixes_the_noise_size():
     np.testing.assert_allclose(((own - clean) / scale).ravel(), noise / used, rtol=1e-9, atol=1e-12)
     with pytest.raises(infoscale.Error, match="'reference_std' must be finite and >= 0"):
         infoscale.layers.add_gaussian_noise(h, 0.5, 3, 7, reference_std=-1.0)
+
+
+def test_eq_30_the_loss_rise_per_sigma_squared_is_half_the_model_fisher_trace(lm):
+    from infoscale.hf.noise_response import noise_response
+    tok, model = lm
+    r = noise_response(model, tok, TEXTS[:4], {"L": [0], "G": [1]}, sigma=0.05, probes=12, draws=12, seed=3)
+    for scale in ("L", "G"):
+        v = r[scale]
+        assert v["predicted"] > 0 and all(t > 0 for t in v["trace_fisher"])
+        # Two Monte Carlo estimates of one slope (gradients vs loss differences): within 4 joint
+        # standard errors, and the O(sigma^4) rest is below them at sigma = 0.05.
+        joint = math.hypot(v["predicted_se"], v["measured_model_se"])
+        assert abs(v["measured_model"] - v["predicted"]) < 4 * joint, v
+    with pytest.raises(infoscale.Error, match="'sigma' must be finite and > 0"):
+        noise_response(model, tok, TEXTS[:2], {"L": [0]}, sigma=0.0)
+    with pytest.raises(infoscale.Error, match="scale L has layer 7, outside 0..1"):
+        noise_response(model, tok, TEXTS[:2], {"L": [7]})

@@ -134,7 +134,7 @@ def test_study_without_attention_maps_falls_back_to_s1_s2(family, corpus):
     assert any("attn_implementation='eager'" in n for n in r.notes)
 
 
-EXP2 = dict(prompts=6, samples_per_prompt=2, max_new_tokens=12, batch_size=6, coherence=False)
+EXP2 = dict(prompts=6, samples_per_prompt=2, max_new_tokens=12, batch_size=6, coherence=False, fisher_texts=2)
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +153,9 @@ def test_study_with_experiment_2_fills_table_2_and_predictions_2_1_3_1(with_inte
     assert ids == [("2.1", "gpt2-a"), ("2.1", "llama-a"), ("3.1", "coherence"), ("3.1", "length_variance"),
                    ("3.1", "self_bleu"), ("3.1", "type_token_ratio")]
     assert "Experiment 2: noise in one scale" in str(s.main)
+    assert "## Eq. (30)" in s.markdown()
+    for r in s.interventions.values():
+        assert set(r.noise_response) == {"L", "I", "G"} and r.noise_response["I"]["predicted"] > 0
     for name, r in s.interventions.items():
         # The scales are the ones Experiment 1's report gives.
         scales, source = infoscale.layers.scales_of(s.reports[name]["max"])

@@ -7,7 +7,8 @@
   program's dump (:class:`LayerDump`, which can also be saved for the program).
 - :func:`run_intervention` is the multi-scale paper's Experiment 2: seeded noise in one scale's
   blocks during ``generate``, behaviour (Self-BLEU, length variance, TTR, coherence), paired
-  t-tests and brittleness (:class:`NoiseInjection` is the hook itself).
+  t-tests and brittleness (:class:`NoiseInjection` is the hook itself); :func:`noise_response` checks
+  eq. (30) (loss rise per sigma^2 against 1/2 sum tr F, the model Fisher by Hutchinson) per scale.
 - :func:`next_token_thermodynamics` gives a causal LM's per-position entropy, free energy and heat
   capacity through infoscale's thermo functions, reading the logits in place.
 
@@ -18,7 +19,9 @@ works offline with ``HF_HUB_OFFLINE=1``). Attention maps need ``attn_implementat
 from .collector import LayerDump, collect_layers, layer_analysis, layer_report
 from .interventions import InterventionResult, NoiseInjection, run_intervention
 from .modules import Taps, find_taps
+from .noise_response import noise_response
 from .thermo import TextThermodynamics, next_token_thermodynamics
 
 __all__ = ["InterventionResult", "LayerDump", "NoiseInjection", "TextThermodynamics", "Taps", "collect_layers",
-           "find_taps", "layer_analysis", "layer_report", "next_token_thermodynamics", "run_intervention"]
+           "find_taps", "layer_analysis", "layer_report", "next_token_thermodynamics", "noise_response",
+           "run_intervention"]
