@@ -278,15 +278,23 @@ struct device_buffer {
   }
 };
 
+// A buffer of that type (the caller frees it); the type outlives every buffer that points at it.
+ggml_backend_buffer_t fake_device_buffer() {
+  static ggml_backend_buffer_type buft = [] {
+    ggml_backend_buffer_type b{};
+    b.iface.get_name = &device_buffer::name;
+    b.iface.is_host = &device_buffer::is_host;
+    return b;
+  }();
+  ggml_backend_buffer_i iface{};
+  iface.get_tensor = &device_buffer::get_tensor;
+  return ggml_backend_buffer_init(&buft, iface, nullptr, 1 << 16);
+}
+
 }  // namespace
 
 TEST_CASE("llama.cpp non-host buffers: rows are copied with ggml_backend_tensor_get, views included") {
-  ggml_backend_buffer_type buft{};
-  buft.iface.get_name = &device_buffer::name;
-  buft.iface.is_host = &device_buffer::is_host;
-  ggml_backend_buffer_i iface{};
-  iface.get_tensor = &device_buffer::get_tensor;
-  ggml_backend_buffer_t buffer = ggml_backend_buffer_init(&buft, iface, nullptr, 1 << 16);
+  ggml_backend_buffer_t buffer = fake_device_buffer();
   REQUIRE_FALSE(ggml_backend_buffer_is_host(buffer));
 
   auto host = small_context();
@@ -440,12 +448,7 @@ TEST_CASE("llama.cpp noise: device buffers, unsupported types and bad options ar
   refused({{0, 1}, 0.1, {1.0}, 0}, "'reference_std' has 1 values for 2 layers");
   refused({{0}, 0.1, {0.0}, 0}, "'reference_std' must be finite and > 0");
 
-  ggml_backend_buffer_type buft{};
-  buft.iface.get_name = &device_buffer::name;
-  buft.iface.is_host = &device_buffer::is_host;
-  ggml_backend_buffer_i iface{};
-  iface.get_tensor = &device_buffer::get_tensor;
-  ggml_backend_buffer_t buffer = ggml_backend_buffer_init(&buft, iface, nullptr, 1 << 16);
+  ggml_backend_buffer_t buffer = fake_device_buffer();
   auto host = small_context();
   ggml_tensor* source = residual(host.get(), GGML_TYPE_F32, 6, 3, "source");
   auto meta = small_context(true);
