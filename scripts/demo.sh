@@ -18,8 +18,8 @@ if [ "$#" -eq 0 ] || [ "$1" = study ]; then
   export OMP_WAIT_POLICY=passive HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
   # ridge: the closed-form linear probe, so four models fit in minutes on 2 cores (--probe logistic
   # or mlp, the paper's, take about 7 and 60 minutes a model here). Experiment 2 on 64 prompts x 4
-  # samples = 256 samples per condition (the paper's 1,000 is --prompts 250: ~5 minutes a model).
-  exec .venv/bin/python -P -m infoscale.study --out build/demo/study --probe ridge --interventions --prompts 64 "$@"
+  # samples = 256 samples per condition (the paper's 1,000 is the default 200 x 5: ~5 minutes a model).
+  exec .venv/bin/python -P -m infoscale.study --out build/demo/study --probe ridge --interventions --prompts 64 --samples-per-prompt 4 "$@"
 fi
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)

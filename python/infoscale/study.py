@@ -195,8 +195,8 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
     interventions : dict, optional
         Run Experiment 2 on each model after its Experiment 1, with the scales between the
         boundaries it found (``infoscale.layers.scales_of``: equal thirds when it found fewer than
-        two, stated). Keys (defaults): ``prompts`` (250: with 4 samples each, the paper's 1,000
-        samples per condition), ``samples_per_prompt`` (4), ``prompt_words`` (8: each prompt is the
+        two, stated). Keys (defaults): ``prompts`` (200: with 5 samples each, the paper's 1,000
+        samples per condition), ``samples_per_prompt`` (5), ``prompt_words`` (8: each prompt is the
         first words of a text), ``max_new_tokens`` (48), ``sigma`` (0.1), ``scale`` ('baseline'),
         ``coherence`` (True: the shipped all-MiniLM-L6-v2 as SBERT), ``seed`` (the study's),
         ``batch_size`` (32), ``structure_magnitude`` (True), ``alpha`` (0.05),
@@ -266,7 +266,7 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
     return Study(main, alternative, reports, options, timings, done)
 
 
-_EXP2_DEFAULTS = dict(prompts=250, samples_per_prompt=4, prompt_words=8, max_new_tokens=48, sigma=0.1,
+_EXP2_DEFAULTS = dict(prompts=200, samples_per_prompt=5, prompt_words=8, max_new_tokens=48, sigma=0.1,
                       scale="baseline", coherence=True, batch_size=32, structure_magnitude=True, alpha=0.05,
                       brittleness_ratio=5.0, fisher_texts=8, fisher_sigma=0.05)
 
@@ -378,8 +378,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--normalization", choices=NORMALIZATIONS, default="max")
     ap.add_argument("--interventions", action="store_true",
                     help="also run Experiment 2 (noise in each scale while generating: Table 2, predictions 2.1, 3.1)")
-    ap.add_argument("--prompts", type=int, default=250, help="Experiment 2: prompts (x samples = samples/condition)")
-    ap.add_argument("--samples-per-prompt", type=int, default=4)
+    ap.add_argument("--prompts", type=int, default=200,
+                    help="Experiment 2: prompts (x samples = samples per condition; 200 x 5 = the paper's 1,000; the "
+                         "shipped corpus has 215 texts longer than the 8 prompt words)")
+    ap.add_argument("--samples-per-prompt", type=int, default=5)
     ap.add_argument("--max-new-tokens", type=int, default=48)
     ap.add_argument("--sigma", type=float, default=0.1, help="Experiment 2: noise / activation std (eq. 7)")
     ap.add_argument("--no-coherence", action="store_true", help="Experiment 2 without the SBERT coherence metric")

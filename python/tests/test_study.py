@@ -192,3 +192,10 @@ def test_study_experiment_2_bad_options(family, corpus):
         study.run_study(family[:1], texts, None, interventions=dict(prompt=3), **OPTIONS)
     with pytest.raises(infoscale.Error, match="'interventions' asks for 500 prompts"):
         study.run_study(family[:1], texts, None, interventions=dict(prompts=500), **OPTIONS)
+
+
+def test_experiment_2_defaults_are_the_papers_1000_samples_on_the_shipped_corpus():
+    texts, _, _ = study.shipped_corpus(AUSTEN)
+    o = study._intervention_options({}, 0, texts)
+    assert len(o["prompt_texts"]) * o["samples_per_prompt"] == 1000
+    assert all(len(p.split()) == o["prompt_words"] for p in o["prompt_texts"])
