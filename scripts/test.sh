@@ -38,7 +38,7 @@ if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
   cmake -S . -B build/cuda "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DINFOSCALE_ENABLE_CUDA=ON \
     -DCMAKE_CUDA_COMPILER="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)" \
     -DINFOSCALE_BUILD_EXAMPLES=OFF -DINFOSCALE_BUILD_BENCHMARKS=OFF -DINFOSCALE_BUILD_TOOLS=OFF >/dev/null
-  cmake --build build/cuda -j"$jobs" --target infoscale_cuda_tests
+  cmake --build build/cuda -j"$jobs" --target infoscale_cuda_tests infoscale_gpu_bench
   ctest --test-dir build/cuda -R infoscale_cuda_tests --output-on-failure
 else
   step "CUDA policy: no nvcc on this machine, skipped"

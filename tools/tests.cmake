@@ -31,6 +31,8 @@ endfunction()
 
 # Numbers against numpy/scipy.
 cli_test(NAME thermo_json ARGS thermo base.npy -t 1 -t 0.5 --targets targets.npy --json REFERENCE thermo_reference.json)
+cli_test(NAME thermo_fast_json ARGS thermo base.npy -t 1 -t 0.5 --targets targets.npy --json --precision fast
+         REFERENCE thermo_fast_reference.json)
 cli_test(NAME thermo_safetensors_json ARGS thermo pair.safetensors --tensor base -t 1,0.5 --targets pair.safetensors
          --targets-tensor targets --json REFERENCE thermo_reference.json)
 cli_test(NAME compare_json ARGS compare base.npy other.npy --targets targets.npy --json REFERENCE compare_reference.json)

@@ -67,6 +67,11 @@ int main() {
       expect_close(got[r].heat_capacity, want[r].heat_capacity, 1e-9, "heat capacity", r);
     }
   }
+  {  // the fast precision mode: the same float kernel on the device as on the host
+    const auto want = entropy_from_logits(seq, on_host, 1.0, logits_precision::fast);
+    const auto got = entropy_from_logits(infoscale::cuda, on_device, 1.0, logits_precision::fast);
+    for (std::size_t r = 0; r < rows; ++r) expect_close(got[r], want[r], 1e-6, "entropy (fast)", r);
+  }
   const auto kl_want = kl_divergence_from_logits(seq, on_host, on_host_b);
   const auto kl_got = kl_divergence_from_logits(infoscale::cuda, on_device, on_device_b);
   const auto js_want = js_divergence(seq, pv, qv);

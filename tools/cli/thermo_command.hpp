@@ -24,6 +24,7 @@ struct thermo_args {
   array_source logits;
   array_source targets;
   std::vector<double> temperatures;
+  std::string precision = "exact";
   bool json = false;
   bool per_token = false;
   bool progress = true;
@@ -49,6 +50,9 @@ inline CLI::App* add_thermo(CLI::App& app, thermo_args& args, const std::string&
   cmd->add_option("--targets", args.targets.path, "True next-token ids (int64/int32), one per row")
       ->check(CLI::ExistingFile);
   cmd->add_option("--targets-tensor", args.targets.tensor, "Tensor name inside a safetensors targets file");
+  cmd->add_option("--precision", args.precision,
+                  "exact (default): exp and sums in double; fast: in float, ~1e-7 relative, ~2x faster")
+      ->check(CLI::IsMember({"exact", "fast"}));
   cmd->add_flag("--json", args.json, "Machine-readable output");
   cmd->add_flag("--per-token", args.per_token, "Also print every token's values");
   cmd->add_flag("!--no-progress", args.progress, "No progress bar");
@@ -72,10 +76,11 @@ inline int run_thermo(const thermo_args& args) {
   progress bar("thermo", rows * (args.temperatures.size() + (ids.empty() ? 0 : 1)), args.progress);
   std::vector<std::vector<thermodynamic_state>> states(args.temperatures.size());
   std::vector<double> nll;
+  const logits_precision precision = parse_logits_precision(args.precision, "thermo");
   io::visit_matrix(logits, [&](auto m) {
     for (std::size_t t = 0; t < args.temperatures.size(); ++t) {
       for_row_blocks(m, bar, [&](auto block, std::size_t) {
-        const auto part = thermodynamics(par, block, args.temperatures[t]);
+        const auto part = thermodynamics(par, block, args.temperatures[t], precision);
         states[t].insert(states[t].end(), part.begin(), part.end());
       });
     }
@@ -111,7 +116,8 @@ inline int run_thermo(const thermo_args& args) {
                 {"dtype", std::string(io::name_of(logits.type))},
                 {"rows", rows},
                 {"vocabulary", vocabulary},
-                {"units", "nats"}};
+                {"units", "nats"},
+                {"precision", args.precision}};
     json temps = json::array();
     for (std::size_t t = 0; t < args.temperatures.size(); ++t) {
       json entry = {{"temperature", args.temperatures[t]}};
@@ -145,6 +151,9 @@ inline int run_thermo(const thermo_args& args) {
   std::printf("logits: %s (%s): %zu next-token distributions over a vocabulary of %zu\n",
               args.logits.path.c_str(), describe(logits).c_str(), rows, vocabulary);
   std::printf("units: nats; E = -logit, S = -sum p log p, F = -T log Z, U = <E>, C = Var(E)/T^2\n");
+  std::printf("precision: %s\n", precision == logits_precision::fast
+                                     ? "fast (exp and per-block sums in float, ~1e-7 relative)"
+                                     : "exact (exp and sums in double; --precision fast for float)");
   static constexpr const char* labels[] = {"entropy S", "free energy F", "internal energy U",
                                            "heat capacity C", "log Z"};
   for (std::size_t t = 0; t < args.temperatures.size(); ++t) {

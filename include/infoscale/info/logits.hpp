@@ -65,8 +65,10 @@ std::vector<double> logits_divergence(P policy, const matrix_view<T>& a, const m
 /// Entropy of softmax(z / T) per row, nats. T = 1 gives the model's own next-token entropy.
 template <ExecutionPolicy P, class T>
 [[nodiscard]] std::vector<double> entropy_from_logits(P policy, const matrix_view<T>& logits,
-                                                      double temperature = 1.0) {
-  const auto moments = detail::logits_moments(policy, logits, temperature, "entropy_from_logits");
+                                                      double temperature = 1.0,
+                                                      logits_precision precision = logits_precision::exact) {
+  const auto moments =
+      detail::logits_moments(policy, logits, temperature, "entropy_from_logits", "logits", precision);
   std::vector<double> out;
   out.reserve(moments.size());
   for (const auto& m : moments) out.push_back(m.entropy());
@@ -75,9 +77,11 @@ template <ExecutionPolicy P, class T>
 
 /// Varentropy Var_p(-log p) per row: the variance of the surprisal.
 template <ExecutionPolicy P, class T>
-[[nodiscard]] std::vector<double> varentropy_from_logits(P policy, const matrix_view<T>& logits,
-                                                         double temperature = 1.0) {
-  const auto moments = detail::logits_moments(policy, logits, temperature, "varentropy_from_logits");
+[[nodiscard]] std::vector<double> varentropy_from_logits(
+    P policy, const matrix_view<T>& logits, double temperature = 1.0,
+    logits_precision precision = logits_precision::exact) {
+  const auto moments =
+      detail::logits_moments(policy, logits, temperature, "varentropy_from_logits", "logits", precision);
   std::vector<double> out;
   out.reserve(moments.size());
   for (const auto& m : moments) out.push_back(m.varentropy());

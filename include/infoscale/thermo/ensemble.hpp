@@ -42,9 +42,11 @@ struct thermodynamic_state {
 
 /// Z, U, F, S and C of every row of `logits` (rows x vocabulary) at temperature T > 0.
 template <ExecutionPolicy P, class T>
-[[nodiscard]] std::vector<thermodynamic_state> thermodynamics(P policy, const matrix_view<T>& logits,
-                                                              double temperature = 1.0) {
-  const auto moments = detail::logits_moments(policy, logits, temperature, "thermodynamics");
+[[nodiscard]] std::vector<thermodynamic_state> thermodynamics(
+    P policy, const matrix_view<T>& logits, double temperature = 1.0,
+    logits_precision precision = logits_precision::exact) {
+  const auto moments =
+      detail::logits_moments(policy, logits, temperature, "thermodynamics", "logits", precision);
   std::vector<thermodynamic_state> states;
   states.reserve(moments.size());
   for (const auto& m : moments) states.push_back(thermodynamics_of(m, temperature));
@@ -60,20 +62,23 @@ template <class T>
 /// The thermodynamic state of every row at every temperature: result[t][row].
 template <ExecutionPolicy P, class T>
 [[nodiscard]] std::vector<std::vector<thermodynamic_state>> temperature_scan(
-    P policy, const matrix_view<T>& logits, std::span<const double> temperatures) {
+    P policy, const matrix_view<T>& logits, std::span<const double> temperatures,
+    logits_precision precision = logits_precision::exact) {
   if (temperatures.empty()) detail::raise("temperature_scan", "temperatures", "is empty");
   for (const double t : temperatures) check_positive(t, "temperature_scan", "temperatures");
   std::vector<std::vector<thermodynamic_state>> scan;
   scan.reserve(temperatures.size());
-  for (const double t : temperatures) scan.push_back(thermodynamics(policy, logits, t));
+  for (const double t : temperatures) scan.push_back(thermodynamics(policy, logits, t, precision));
   return scan;
 }
 
 /// log Z(T) per row.
 template <ExecutionPolicy P, class T>
 [[nodiscard]] std::vector<double> log_partition(P policy, const matrix_view<T>& logits,
-                                                double temperature = 1.0) {
-  const auto moments = detail::logits_moments(policy, logits, temperature, "log_partition");
+                                                double temperature = 1.0,
+                                                logits_precision precision = logits_precision::exact) {
+  const auto moments =
+      detail::logits_moments(policy, logits, temperature, "log_partition", "logits", precision);
   std::vector<double> out;
   out.reserve(moments.size());
   for (const auto& m : moments) out.push_back(m.log_partition());
@@ -83,8 +88,10 @@ template <ExecutionPolicy P, class T>
 /// Helmholtz free energy F(T) = -T log Z(T) per row.
 template <ExecutionPolicy P, class T>
 [[nodiscard]] std::vector<double> free_energy(P policy, const matrix_view<T>& logits,
-                                              double temperature = 1.0) {
-  const auto moments = detail::logits_moments(policy, logits, temperature, "free_energy");
+                                              double temperature = 1.0,
+                                              logits_precision precision = logits_precision::exact) {
+  const auto moments =
+      detail::logits_moments(policy, logits, temperature, "free_energy", "logits", precision);
   std::vector<double> out;
   out.reserve(moments.size());
   for (const auto& m : moments) out.push_back(-temperature * m.log_partition());
@@ -94,8 +101,10 @@ template <ExecutionPolicy P, class T>
 /// Heat capacity C(T) = Var_p(E) / T^2 per row.
 template <ExecutionPolicy P, class T>
 [[nodiscard]] std::vector<double> heat_capacity(P policy, const matrix_view<T>& logits,
-                                                double temperature = 1.0) {
-  const auto moments = detail::logits_moments(policy, logits, temperature, "heat_capacity");
+                                                double temperature = 1.0,
+                                                logits_precision precision = logits_precision::exact) {
+  const auto moments =
+      detail::logits_moments(policy, logits, temperature, "heat_capacity", "logits", precision);
   std::vector<double> out;
   out.reserve(moments.size());
   for (const auto& m : moments) out.push_back(m.varentropy());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "infoscale/core/check.hpp"
+#include "infoscale/core/logits_precision.hpp"
 #include "infoscale/core/softmax_moments.hpp"
 #include "infoscale/core/tensor_view.hpp"
 #include "infoscale/exec/reduce_rows.hpp"
@@ -25,13 +26,15 @@ struct softmax_moments_statistic {
   std::ptrdiff_t row_stride;
   std::ptrdiff_t column_stride;
   double beta;
+  bool fast = false;  ///< logits_precision::fast
 
   INFOSCALE_HOST_DEVICE static constexpr state identity() { return state::identity(); }
   INFOSCALE_HOST_DEVICE static state combine(const state& a, const state& b) { return state::combine(a, b); }
   INFOSCALE_HOST_DEVICE state reduce_block(std::size_t row, std::size_t begin, std::size_t end) const {
     const T* first = data + static_cast<std::ptrdiff_t>(row) * row_stride +
                      static_cast<std::ptrdiff_t>(begin) * column_stride;
-    return block_softmax_moments(first, column_stride, end - begin, beta);
+    return fast ? block_softmax_moments<true>(first, column_stride, end - begin, beta)
+                : block_softmax_moments<false>(first, column_stride, end - begin, beta);
   }
   INFOSCALE_HOST_DEVICE result_type finalize(std::size_t, const state& s) const { return s; }
 };
@@ -56,12 +59,13 @@ void check_moments(std::span<const softmax_moments> moments, const matrix_view<T
 /// Softmax moments of every row of `logits` at temperature T, validated.
 template <ExecutionPolicy P, class T>
 std::vector<softmax_moments> logits_moments(P policy, const matrix_view<T>& logits, double temperature,
-                                            std::string_view function, std::string_view name = "logits") {
+                                            std::string_view function, std::string_view name = "logits",
+                                            logits_precision precision = logits_precision::exact) {
   check_logits_shape(logits, function, name);
   check_positive(temperature, function, "temperature");
   using element = std::remove_cv_t<T>;
   const softmax_moments_statistic<element> statistic{logits.data(), logits.stride(0), logits.stride(1),
-                                                     1.0 / temperature};
+                                                     1.0 / temperature, precision == logits_precision::fast};
   std::vector<softmax_moments> moments(logits.extent(0));
   reduce_rows(policy, statistic, logits.extent(0), logits.extent(1), std::span<softmax_moments>(moments));
   check_moments<!reads_device_memory<P>>(std::span<const softmax_moments>(moments), logits, function, name);
