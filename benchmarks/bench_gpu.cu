@@ -49,7 +49,7 @@ void logits_rows(const char* dtype, std::size_t rows, std::size_t vocabulary) {
   const auto on_device = make_view(thrust::raw_pointer_cast(device.data()), shape, "logits");
   const auto sample = make_view(host.data(), std::array<std::size_t, 2>{8, vocabulary}, "logits");
   for (const auto precision : {logits_precision::exact, logits_precision::fast}) {
-    const auto got = entropy_from_logits(cuda, on_device, 1.0, precision);
+    const auto got = entropy_from_logits(infoscale::cuda, on_device, 1.0, precision);
     const auto want = entropy_from_logits(seq, sample, 1.0, precision);
     const double tolerance = precision == logits_precision::fast ? 1e-6 : 1e-11;
     for (std::size_t r = 0; r < want.size(); ++r) {
@@ -59,7 +59,8 @@ void logits_rows(const char* dtype, std::size_t rows, std::size_t vocabulary) {
         ++failures;
       }
     }
-    const double s = best_seconds([&] { (void)entropy_from_logits(cuda, on_device, 1.0, precision); });
+    const double s =
+        best_seconds([&] { (void)entropy_from_logits(infoscale::cuda, on_device, 1.0, precision); });
     const double bytes = static_cast<double>(host.size() * sizeof(T));
     std::printf("| entropy_from_logits, %s | %s | %zu x %zu | %.3f ms | %.1f GB/s | %.1f G logits/s |\n",
                 to_string(precision).data(), dtype, rows, vocabulary, 1e3 * s, bytes / s / 1e9,
@@ -71,7 +72,8 @@ void noise(std::size_t tokens, std::size_t width) {
   thrust::device_vector<float> device(tokens * width, 1.0f);
   const auto view =
       make_view(thrust::raw_pointer_cast(device.data()), std::array<std::size_t, 2>{tokens, width}, "h");
-  const double s = best_seconds([&] { (void)add_gaussian_noise_scaled(cuda, view, 0.1, 1.0, 42); });
+  const double s =
+      best_seconds([&] { (void)add_gaussian_noise_scaled(infoscale::cuda, view, 0.1, 1.0, 42); });
   std::printf("| add_gaussian_noise_scaled | fp32 | %zu x %zu | %.3f ms | %.1f GB/s | %.1f G elements/s |\n",
               tokens, width, 1e3 * s, 2.0 * 4.0 * static_cast<double>(tokens * width) / s / 1e9,
               static_cast<double>(tokens * width) / s / 1e9);

@@ -74,3 +74,36 @@ def test_temperature_scan(rng):
           - infoscale.thermodynamics(z, 1.0 - h).internal_energy) / (2 * h)
     np.testing.assert_allclose(infoscale.thermodynamics(z, 1.0).heat_capacity, du, rtol=1e-6)
     assert infoscale.temperature_scan(z[0], np.array([0.5, 2.0])).entropy.shape == (2,)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("temperature", [0.5, 1.0])
+def test_fast_precision_within_its_bound_of_scipy(rng, dtype, temperature):
+    # precision='fast': float exp and float block sums, stated ~1e-7 relative; asserted at 1e-6
+    # against scipy in float64 (V = 128,256 spans many blocks). Var to 1e-6 of E[(z - max)^2 / T^2].
+    z = rng.normal(scale=3.0, size=(4, 128256)).astype(dtype)
+    log_z, u, f, s, c = reference(z.astype(np.float64), temperature)
+    t = infoscale.thermodynamics(z, temperature, precision="fast")
+    np.testing.assert_allclose(t.entropy, s, rtol=1e-6)
+    np.testing.assert_allclose(t.log_partition, log_z, rtol=1e-6)
+    gaps = (z.astype(np.float64) - z.max(axis=1, keepdims=True)) / temperature
+    second = (softmax(z.astype(np.float64) / temperature, axis=1) * gaps ** 2).sum(axis=1)
+    assert np.all(np.abs(t.heat_capacity * temperature ** 2 - c * temperature ** 2) <= 1e-6 * second)
+    fast = infoscale.entropy_from_logits(z, temperature, precision="fast")
+    np.testing.assert_allclose(fast, s, rtol=1e-6)
+    assert not np.array_equal(fast, infoscale.entropy_from_logits(z, temperature))  # the mode is used
+    np.testing.assert_array_equal(fast, infoscale.entropy_from_logits(z, temperature, precision="fast", policy="seq"))
+    for fn in (infoscale.log_partition, infoscale.free_energy, infoscale.heat_capacity,
+               infoscale.varentropy_from_logits):
+        exact, quick = fn(z, temperature), fn(z, temperature, precision="fast")
+        np.testing.assert_allclose(quick, exact, rtol=2e-5)
+    scan = infoscale.temperature_scan(z, [0.5, 1.0], precision="fast")
+    np.testing.assert_allclose(scan.entropy[1], reference(z.astype(np.float64), 1.0)[3], rtol=1e-6)
+
+
+def test_precision_must_be_exact_or_fast():
+    z = np.zeros((2, 8))
+    with pytest.raises(ValueError, match="precision"):
+        infoscale.entropy_from_logits(z, precision="double")
+    with pytest.raises(ValueError, match="precision"):
+        infoscale.thermodynamics(z, precision="")

@@ -31,6 +31,7 @@ import torch
 
 from .. import _core
 from .. import layers as _L
+from .interventions import _block_output, _measure_std
 from .modules import find_taps
 
 Error = _core.Error
@@ -38,10 +39,6 @@ Error = _core.Error
 
 def _raise(argument: str, problem: str) -> None:
     raise Error(f"infoscale::noise_response: argument '{argument}' {problem}")
-
-
-def _block_output(output: Any) -> torch.Tensor:
-    return output[0] if isinstance(output, tuple) else output
 
 
 def _token_losses(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -92,29 +89,12 @@ def noise_response(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str],
     wanted = sorted({int(l) for v in scales.values() for l in v})
     generator = torch.Generator().manual_seed(seed)
 
-    # The clean pass: each layer's std over all texts (population, every element) and the labels
-    # each probe and draw uses, drawn from the clean model's next-token distributions.
-    sums = {l: [0.0, 0.0, 0] for l in wanted}
-
-    def stat_hook(l: int):
-        def hook(module, inputs, output):
-            h = _block_output(output).detach().double()
-            s = sums[l]
-            s[0] += float(h.sum())
-            s[1] += float((h * h).sum())
-            s[2] += h.numel()
-        return hook
-
-    handles = [taps.blocks[l].register_forward_hook(stat_hook(l)) for l in wanted]
-    clean_logits = []
-    try:
-        with torch.no_grad():
-            for x in ids:
-                clean_logits.append(model(input_ids=x).logits.detach())
-    finally:
-        for h in handles:
-            h.remove()
-    std = {l: math.sqrt(max(s[1] / s[2] - (s[0] / s[2]) ** 2, 0.0)) for l, s in sums.items()}
+    # The clean pass: each layer's std over all texts (population, every element: the measurement
+    # Experiment 2 itself uses) and the logits the labels are drawn from.
+    batches = [{"input_ids": x, "attention_mask": torch.ones_like(x)} for x in ids]
+    std = dict(zip(wanted, _measure_std(model, taps.blocks, wanted, batches)))
+    with torch.no_grad():
+        clean_logits = [model(input_ids=x).logits.detach() for x in ids]
 
     def sampled(logits: torch.Tensor, count: int) -> list:
         p = torch.softmax(logits[0, :-1].double(), dim=-1)

@@ -213,3 +213,25 @@ TEST_CASE(
   CHECK_THROWS_WITH_AS(static_cast<void>(add_gaussian_noise_scaled(seq, view[0], 0.2, -1.0, 3)),
                        doctest::Contains("'reference_std' must be finite and >= 0"), infoscale::error);
 }
+
+TEST_CASE("layers: noise under par equals seq on both sides of the 65,536-element threshold") {
+  // Below the threshold par draws on the calling thread, above it on the OpenMP team: both must
+  // write seq's values exactly (counter-based draws, element-wise).
+  for (const std::size_t n : {std::size_t{65535}, std::size_t{65536}, std::size_t{200003}}) {
+    std::vector<float> a(n), b(n), c(n);
+    for (std::size_t i = 0; i < n; ++i) a[i] = b[i] = c[i] = static_cast<float>(i % 97) * 0.25f - 12.0f;
+    const auto va = make_view(a.data(), std::array<std::size_t, 1>{n});
+    const auto vb = make_view(b.data(), std::array<std::size_t, 1>{n});
+    const auto vc = make_view(c.data(), std::array<std::size_t, 1>{n});
+    const double std_seq = add_gaussian_noise(seq, va, 0.1, 11, 2);
+    const double std_par = add_gaussian_noise(par, vb, 0.1, 11, 2);
+    CHECK(std_seq == std_par);
+    CHECK(a == b);
+    CHECK(add_gaussian_noise_scaled(par, vc, 0.1, 3.0, 11, 2) == doctest::Approx(0.3));
+    CHECK(c != std::vector<float>(n, 0.0f));
+    std::vector<float> d(n);
+    for (std::size_t i = 0; i < n; ++i) d[i] = static_cast<float>(i % 97) * 0.25f - 12.0f;
+    (void)add_gaussian_noise_scaled(seq, make_view(d.data(), std::array<std::size_t, 1>{n}), 0.1, 3.0, 11, 2);
+    CHECK(c == d);
+  }
+}
