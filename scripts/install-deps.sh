@@ -6,7 +6,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 debian_packages=(
   cmake g++ clang-14 libclang-rt-14-dev libomp-dev ninja-build
-  libeigen3-dev libxtensor-dev xtl-dev libxsimd-dev libboost-math-dev
+  libeigen3-dev libopenblas-dev libxtensor-dev xtl-dev libxsimd-dev libboost-math-dev
   doctest-dev librandom123-dev nlohmann-json3-dev libcli11-dev libdlpack-dev
   python3-venv python3-dev
 )

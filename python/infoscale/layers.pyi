@@ -334,6 +334,12 @@ def detect_boundaries(cka: CKAEvidence | None = None, probes: ProbeEvidence | No
         When no evidence is given, the sources disagree on layers or plan, or max_ci_width <= 0.
     """
 
+def gemm_backend() -> str:
+    """
+    The GEMM behind CKA and the token Grams: 'OpenBLAS' (run-time CPU dispatch, one thread per
+    fixed block of 128 output columns, so results do not depend on the thread count) or 'Eigen'.
+    """
+
 def linear_cka(x: Annotated[NDArray, dict(writable=False)], y: Annotated[NDArray, dict(writable=False)]) -> float:
     """
     Linear CKA ||Y^T X||_F^2 / (||X^T X||_F ||Y^T Y||_F) on column-centred X, Y.

@@ -1,6 +1,7 @@
 // layers/: centred kernel alignment between layer representations (Kornblith et al. 2019), the
 // streaming accumulator, the layer x layer matrix and S1 = 1 / CKA (multi-scale paper eq. (3)).
 #include <nanobind/eigen/dense.h>
+#include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
 #include "bindings.hpp"
@@ -149,6 +150,10 @@ constexpr const char* evidence_doc =
 }  // namespace
 
 void bind_cka(nb::module_& m) {
+  m.def(
+      "gemm_backend", [] { return detail::gemm_backend(); },
+      "The GEMM behind CKA and the token Grams: 'OpenBLAS' (run-time CPU dispatch, one thread per\n"
+      "fixed block of 128 output columns, so results do not depend on the thread count) or 'Eigen'.");
   m.def(
       "linear_cka",
       [](const array_in& x, const array_in& y) {

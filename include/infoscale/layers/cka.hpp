@@ -13,6 +13,7 @@
 
 #include "infoscale/core/check.hpp"
 #include "infoscale/core/tensor_view.hpp"
+#include "infoscale/layers/detail/gemm.hpp"
 #include "infoscale/layers/detail/matrix.hpp"
 
 namespace infoscale {
@@ -23,28 +24,15 @@ namespace detail {
 /// the same number and the cheaper one never builds the larger matrix.
 inline double cross_frobenius(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y) {
   const auto n = x.rows();
-  if (x.cols() * y.cols() <= n * n) {
-    const Eigen::MatrixXd c = x.transpose() * y;
-    return c.squaredNorm();
-  }
-  const Eigen::MatrixXd kx = x * x.transpose();
-  const Eigen::MatrixXd ky = y * y.transpose();
+  if (x.cols() * y.cols() <= n * n) return product_transposed(x, y).squaredNorm();
+  const Eigen::MatrixXd kx = gram_of_rows(x);
+  const Eigen::MatrixXd ky = gram_of_rows(y);
   return (kx.array() * ky.array()).sum();
 }
 
+/// ||Xc^T Xc||_F^2, from the smaller of the two Grams.
 inline double self_frobenius(const Eigen::MatrixXd& x) {
-  const auto n = x.rows();
-  Eigen::MatrixXd g;
-  if (x.cols() <= n) {
-    g = Eigen::MatrixXd::Zero(x.cols(), x.cols());
-    g.selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
-  } else {
-    g = Eigen::MatrixXd::Zero(n, n);
-    g.selfadjointView<Eigen::Lower>().rankUpdate(x);
-  }
-  // Only the lower triangle was written: count off-diagonal entries twice.
-  const double diagonal = g.diagonal().squaredNorm();
-  return 2.0 * g.triangularView<Eigen::StrictlyLower>().toDenseMatrix().squaredNorm() + diagonal;
+  return x.cols() <= x.rows() ? gram_of_columns(x).squaredNorm() : gram_of_rows(x).squaredNorm();
 }
 
 inline double cka_ratio(double cross, double self_x, double self_y) {
@@ -235,9 +223,9 @@ class linear_cka_accumulator {
     count_ += x.extent(0);
     sx_ += a.colwise().sum().transpose();
     sy_ += b.colwise().sum().transpose();
-    xx_.noalias() += a.transpose() * a;
-    yy_.noalias() += b.transpose() * b;
-    xy_.noalias() += a.transpose() * b;
+    xx_ += detail::gram_of_columns(a);
+    yy_ += detail::gram_of_columns(b);
+    xy_ += detail::product_transposed(a, b);
   }
 
   [[nodiscard]] std::size_t tokens() const { return count_; }

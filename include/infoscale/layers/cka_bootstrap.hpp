@@ -21,6 +21,7 @@
 #include "infoscale/exec/for_each_index.hpp"
 #include "infoscale/exec/policy.hpp"
 #include "infoscale/layers/bootstrap.hpp"
+#include "infoscale/layers/detail/gemm.hpp"
 #include "infoscale/layers/detail/matrix.hpp"
 
 namespace infoscale {
@@ -59,7 +60,7 @@ class cka_evidence {
     total_weight_ = (n.transpose() * weights_).transpose();
   }
 
-  /// Adds the next layer. The Grams are Eigen GEMMs (threaded by Eigen itself under OpenMP); the
+  /// Adds the next layer. The Grams are detail/gemm.hpp's (OpenBLAS or Eigen, threaded); the
   /// policy runs the per-sequence-pair block sums, each pair in its own slot (same bits on every
   /// thread count).
   template <ExecutionPolicy P, class T>
@@ -75,10 +76,7 @@ class cka_evidence {
     Eigen::MatrixXd x = detail::to_matrix(layer);
     detail::centre_for_similarity(x, function, "layer");
     state current;
-    const auto n = detail::idx_of(tokens_);
-    current.gram = Eigen::MatrixXd::Zero(n, n);
-    current.gram.selfadjointView<Eigen::Lower>().rankUpdate(x);
-    current.gram.triangularView<Eigen::StrictlyUpper>() = current.gram.transpose();
+    current.gram = detail::gram_of_rows(x);
     const auto seqs = detail::idx_of(lengths_.size());
     Eigen::MatrixXd sums(seqs, x.cols());
     for (Eigen::Index s = 0; s < seqs; ++s) {

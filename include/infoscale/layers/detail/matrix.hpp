@@ -4,15 +4,19 @@
 // entry point runs before any work.
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "infoscale/core/check.hpp"
 #include "infoscale/core/tensor_view.hpp"
+#include "infoscale/exec/for_each_index.hpp"
+#include "infoscale/exec/policy.hpp"
 
 namespace infoscale::detail {
 
@@ -21,13 +25,33 @@ inline Eigen::Index idx_of(std::size_t n) {
 }
 
 /// Widens a (tokens x features) view into a column-major double matrix.
+/// Copied in 64 x 64 tiles: a row-major view into a column-major matrix is a transpose, and
+/// element order would make one side stride by a whole row or column on every access. Large
+/// matrices are copied by column tiles on OpenMP threads (a copy: the same on any thread count).
 template <class T>
 Eigen::MatrixXd to_matrix(const matrix_view<T>& x) {
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(x.extent(0)), static_cast<Eigen::Index>(x.extent(1)));
-  for (std::size_t i = 0; i < x.extent(0); ++i) {
-    for (std::size_t j = 0; j < x.extent(1); ++j) {
-      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = widen(x(i, j));
+  const std::size_t rows = x.extent(0), columns = x.extent(1);
+  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(columns));
+  constexpr std::size_t tile = 64;
+  const T* data = x.data();
+  const std::ptrdiff_t row_stride = x.stride(0), column_stride = x.stride(1);
+  const auto copy_tile_columns = [&](std::size_t t) {
+    const std::size_t j0 = t * tile, j1 = std::min(columns, j0 + tile);
+    for (std::size_t i0 = 0; i0 < rows; i0 += tile) {
+      const std::size_t i1 = std::min(rows, i0 + tile);
+      for (std::size_t j = j0; j < j1; ++j) {
+        double* column = m.data() + static_cast<std::ptrdiff_t>(j * rows);
+        const T* source = data + static_cast<std::ptrdiff_t>(j) * column_stride;
+        for (std::size_t i = i0; i < i1; ++i)
+          column[i] = widen(source[static_cast<std::ptrdiff_t>(i) * row_stride]);
+      }
     }
+  };
+  const std::size_t tiles = (columns + tile - 1) / tile;
+  if (rows * columns >= (std::size_t{1} << 20)) {
+    for_each_index(par, tiles, copy_tile_columns);
+  } else {
+    for_each_index(seq, tiles, copy_tile_columns);
   }
   return m;
 }
@@ -65,7 +89,8 @@ inline int scale_exponent(const Eigen::MatrixXd& m) {
 
 /// m *= 2^-exponent, exactly (only the exponents change) unless entries become subnormal. Two
 /// steps: 2^-exponent alone is not representable for subnormal data (exponent < -1021).
-inline void scale_by_power_of_two(Eigen::MatrixXd& m, int exponent) {
+template <class M>
+void scale_by_power_of_two(M&& m, int exponent) {
   if (exponent == 0) return;
   const int half = exponent / 2;
   m *= std::ldexp(1.0, -half);
@@ -83,17 +108,46 @@ inline void normalise_scale(Eigen::MatrixXd& m) {
 /// (X * 1e154 used to give NaN, X * 1e75 zero) nor underflow (X * 1e-90 gave inf). Raises for a
 /// constant representation.
 inline void centre_for_similarity(Eigen::MatrixXd& m, std::string_view function, std::string_view name) {
-  normalise_scale(m);
-  const Eigen::RowVectorXd magnitude = m.cwiseAbs().colwise().maxCoeff();
-  centre_columns(m);
+  // Column by column on OpenMP threads, each column in cache for all its steps: the same
+  // arithmetic as scaling, centring and rescaling the whole matrix in turn.
+  const auto columns = static_cast<std::size_t>(m.cols());
+  const auto parallel = [&](const auto& body) {
+    if (m.size() >= (Eigen::Index{1} << 20)) {
+      for_each_index(par, columns, body);
+    } else {
+      for_each_index(seq, columns, body);
+    }
+  };
+  std::vector<double> magnitude(columns);
+  parallel([&](std::size_t j) { magnitude[j] = m.col(static_cast<Eigen::Index>(j)).cwiseAbs().maxCoeff(); });
+  const double largest = columns == 0 ? 0.0 : *std::max_element(magnitude.begin(), magnitude.end());
+  int exponent = 0;
+  if (largest > 0.0 && std::isfinite(largest)) (void)std::frexp(largest, &exponent);
   // A column constant to working precision keeps only the rounding of its mean (~ n eps |x|): zero
   // it, so that a constant representation is reported as constant rather than compared as noise.
   const double slack = 4.0 * static_cast<double>(m.rows()) * std::numeric_limits<double>::epsilon();
-  for (Eigen::Index j = 0; j < m.cols(); ++j) {
-    if (m.col(j).cwiseAbs().maxCoeff() <= slack * magnitude(j)) m.col(j).setZero();
-  }
-  check_not_constant(m, function, name);
-  normalise_scale(m);
+  std::vector<double> centred_magnitude(columns);
+  parallel([&](std::size_t jj) {
+    const auto j = static_cast<Eigen::Index>(jj);
+    auto column = m.col(j);
+    Eigen::Matrix<double, 1, 1> size{magnitude[jj]};
+    scale_by_power_of_two(column, exponent);
+    scale_by_power_of_two(size, exponent);
+    column.array() -= column.sum() / static_cast<double>(m.rows());
+    const double spread = column.cwiseAbs().maxCoeff();
+    if (spread <= slack * size(0)) column.setZero();
+    centred_magnitude[jj] = spread <= slack * size(0) ? 0.0 : spread;
+  });
+  const double centred_largest =
+      columns == 0 ? 0.0 : *std::max_element(centred_magnitude.begin(), centred_magnitude.end());
+  if (!(centred_largest > 0.0))
+    raise(function, name, "is constant over tokens (zero variance after centring)");
+  int centred_exponent = 0;
+  if (std::isfinite(centred_largest)) (void)std::frexp(centred_largest, &centred_exponent);
+  parallel([&](std::size_t j) {
+    auto column = m.col(static_cast<Eigen::Index>(j));
+    scale_by_power_of_two(column, centred_exponent);
+  });
 }
 
 template <class T, class U>

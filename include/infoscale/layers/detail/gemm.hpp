@@ -1,0 +1,154 @@
+#pragma once
+// The double GEMMs of CKA: A^T B, A^T A and A A^T. With the optional OpenBLAS back end (target
+// infoscale::blas, which defines INFOSCALE_HAS_BLAS) each fixed block of 256 output columns is one
+// single-threaded dgemm, the blocks spread over OpenMP threads; without it, Eigen's GEMM (which
+// compiles for the build's baseline ISA, ~5x slower than OpenBLAS's run-time dispatched kernels
+// on AVX-512). The result does not depend on the thread count either way: OpenBLAS's own threads
+// re-block the inner dimension by the partition (1 and 2 threads differ in the last bits,
+// measured), so infoscale sets OpenBLAS to one thread on first use and partitions itself.
+// Symmetric products are computed on and below the diagonal blocks and mirrored, so they are
+// exactly symmetric.
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cstddef>
+#include <string>
+
+#include "infoscale/exec/for_each_index.hpp"
+#include "infoscale/exec/policy.hpp"
+
+#if defined(INFOSCALE_HAS_BLAS) && INFOSCALE_HAS_BLAS
+extern "C" {
+void dgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+            const double* alpha, const double* a, const int* lda, const double* b, const int* ldb,
+            const double* beta, double* c, const int* ldc, std::size_t transa_length,
+            std::size_t transb_length);
+void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
+            const double* a, const int* lda, const double* beta, double* c, const int* ldc,
+            std::size_t uplo_length, std::size_t trans_length);
+void openblas_set_num_threads(int threads);
+}
+#define INFOSCALE_GEMM_USES_BLAS 1
+#else
+#define INFOSCALE_GEMM_USES_BLAS 0
+#endif
+
+namespace infoscale::detail {
+
+/// Columns of the output per dgemm call: fixed, so the partition (and every rounding) is the same
+/// on every thread count.
+inline constexpr Eigen::Index gemm_block_columns = 256;
+
+/// Which GEMM the layer statistics use, for reports and benchmarks.
+inline std::string gemm_backend() {
+  return INFOSCALE_GEMM_USES_BLAS ? "OpenBLAS" : "Eigen";
+}
+
+#if INFOSCALE_GEMM_USES_BLAS
+inline void set_blas_single_threaded() {
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
+}
+
+/// C(rows x columns) = op(A) op(B) with column-major operands, one dgemm.
+inline void blas_gemm(char transa, char transb, Eigen::Index rows, Eigen::Index columns, Eigen::Index inner,
+                      const double* a, Eigen::Index lda, const double* b, Eigen::Index ldb, double* c,
+                      Eigen::Index ldc) {
+  const int m = static_cast<int>(rows), n = static_cast<int>(columns), k = static_cast<int>(inner);
+  const int la = static_cast<int>(lda), lb = static_cast<int>(ldb), lc = static_cast<int>(ldc);
+  const double one = 1.0, zero = 0.0;
+  dgemm_(&transa, &transb, &m, &n, &k, &one, a, &la, b, &lb, &zero, c, &lc, 1, 1);
+}
+
+/// The lower triangle of C(order x order) = op(A) op(A)^T, one dsyrk ('N': A A^T, 'T': A^T A).
+inline void blas_syrk(char trans, Eigen::Index order, Eigen::Index inner, const double* a, Eigen::Index lda,
+                      double* c, Eigen::Index ldc) {
+  const int n = static_cast<int>(order), k = static_cast<int>(inner);
+  const int la = static_cast<int>(lda), lc = static_cast<int>(ldc);
+  const double one = 1.0, zero = 0.0;
+  const char lower = 'L';
+  dsyrk_(&lower, &trans, &n, &k, &one, a, &la, &zero, c, &lc, 1, 1);
+}
+
+/// Runs block(j0, width) for every block of `columns` output columns, in parallel.
+template <class Block>
+void for_each_column_block(Eigen::Index columns, const Block& block) {
+  set_blas_single_threaded();
+  const auto blocks = static_cast<std::size_t>((columns + gemm_block_columns - 1) / gemm_block_columns);
+  const auto body = [&](std::size_t b) {
+    const Eigen::Index j0 = static_cast<Eigen::Index>(b) * gemm_block_columns;
+    block(j0, std::min(gemm_block_columns, columns - j0));
+  };
+  // Dynamic chunks of one block: the triangular products' blocks differ in cost.
+  for_each_index(par, blocks, body, 1);
+}
+#endif
+
+/// A^T B for A (n x p) and B (n x q).
+inline Eigen::MatrixXd product_transposed(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+#if INFOSCALE_GEMM_USES_BLAS
+  Eigen::MatrixXd c(a.cols(), b.cols());
+  if (c.size() == 0 || a.rows() == 0) return c.setZero();
+  for_each_column_block(b.cols(), [&](Eigen::Index j0, Eigen::Index width) {
+    blas_gemm('T', 'N', a.cols(), width, a.rows(), a.data(), a.rows(), b.data() + j0 * b.rows(), b.rows(),
+              c.data() + j0 * c.rows(), c.rows());
+  });
+  return c;
+#else
+  return a.transpose() * b;
+#endif
+}
+
+/// Mirrors the lower triangle into the upper one.
+inline void mirror_lower(Eigen::MatrixXd& g) {
+  g.triangularView<Eigen::StrictlyUpper>() = g.transpose();
+}
+
+/// A^T A for A (n x p): p x p, exactly symmetric.
+inline Eigen::MatrixXd gram_of_columns(const Eigen::MatrixXd& a) {
+  const Eigen::Index p = a.cols();
+  Eigen::MatrixXd g = Eigen::MatrixXd::Zero(p, p);
+#if INFOSCALE_GEMM_USES_BLAS
+  if (p == 0 || a.rows() == 0) return g;
+  // Block j: the lower triangle of its diagonal block (dsyrk), then everything below it (dgemm).
+  const Eigen::Index n = a.rows();
+  for_each_column_block(p, [&](Eigen::Index j0, Eigen::Index width) {
+    const double* columns = a.data() + j0 * n;
+    blas_syrk('T', width, n, columns, n, g.data() + j0 * p + j0, p);
+    const Eigen::Index below = j0 + width;
+    if (below < p)
+      blas_gemm('T', 'N', p - below, width, n, a.data() + below * n, n, columns, n, g.data() + j0 * p + below,
+                p);
+  });
+#else
+  g.selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
+#endif
+  mirror_lower(g);
+  return g;
+}
+
+/// A A^T for A (n x d): n x n, exactly symmetric.
+inline Eigen::MatrixXd gram_of_rows(const Eigen::MatrixXd& a) {
+  const Eigen::Index n = a.rows();
+  Eigen::MatrixXd g = Eigen::MatrixXd::Zero(n, n);
+#if INFOSCALE_GEMM_USES_BLAS
+  if (n == 0 || a.cols() == 0) return g;
+  const Eigen::Index d = a.cols();
+  for_each_column_block(n, [&](Eigen::Index j0, Eigen::Index width) {
+    blas_syrk('N', width, d, a.data() + j0, n, g.data() + j0 * n + j0, n);
+    const Eigen::Index below = j0 + width;
+    if (below < n)
+      blas_gemm('N', 'T', n - below, width, d, a.data() + below, n, a.data() + j0, n,
+                g.data() + j0 * n + below, n);
+  });
+#else
+  g.selfadjointView<Eigen::Lower>().rankUpdate(a);
+#endif
+  mirror_lower(g);
+  return g;
+}
+
+}  // namespace infoscale::detail
