@@ -4,9 +4,10 @@
 // Layers are generated one at a time (only two are ever held), as a llama.cpp callback would.
 // Probes read the first 128 features of each layer (a full-width 4096-d probe per layer is a
 // separate cost the paper's protocol leaves to the host).
-// Measured on the shared 2-core dev machine (AVX-512, Release, -O3 -march=native): full size
-// 32 x 10,000 x 4096, 100 sequences, 1000 resamples: 537 s total (S1 462 s, the n x n Grams),
-// peak RSS 2.5 GiB. At 32 x 1000 x 128, 10 sequences, 200 resamples: 2.8 s vs 545 s for
+// Measured on the 2-core dev machine (AVX-512, quiet), the default build with OpenBLAS: full size
+// 32 x 10,000 x 4096, 100 sequences, 1000 resamples: 253 s total (S1 183 s, the n x n Grams),
+// peak RSS 2.5 GiB (before OpenBLAS, -march=native, shared machine: 537 s, S1 462 s). At
+// 32 x 1000 x 128, 10 sequences, 200 resamples: 2.8 s vs 545 s for
 // benchmarks/layers_reference.py (numpy/scipy, recomputing CKA per resample): ~190x.
 #include <sys/resource.h>
 

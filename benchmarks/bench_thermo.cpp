@@ -59,22 +59,10 @@ double read_bandwidth_gbs(const std::vector<float>& data) {
   return static_cast<double>(data.size() * sizeof(float)) / seconds / 1e9;
 }
 
-// exp in float, the cheapest an exp can be at float accuracy (degree-7 Taylor on |r| <= ln2/2, 1 ulp):
-// here only to bound what a single-precision kernel could reach.
+// exp in float, the cheapest an exp can be at float accuracy: the fast precision mode's own
+// (core/detail/fast_exp.hpp), here alone to bound what a single-precision kernel could reach.
 inline float exp_nonpositive_float(float d) {
-  const float clamped = d < -87.0f ? -87.0f : d;
-  const float shifted = clamped * 1.44269504f + 0x1.8p23f;
-  const float k = shifted - 0x1.8p23f;
-  const float r = (clamped - k * 0.693145752f) - k * 1.42860677e-06f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  return p * std::bit_cast<float>((std::bit_cast<std::uint32_t>(shifted) + 127u) << 23);
+  return infoscale::detail::exp_nonpositive_float(infoscale::detail::clamp_below(d, -86.0f));
 }
 
 // Elements per second of `kernel` over one L1-resident block of 2048 logits, repeated.
