@@ -108,6 +108,22 @@ TEST_CASE_TEMPLATE("ISA dispatch: every level gives the baseline kernel's moment
   }
 }
 
+TEST_CASE("fast precision: double logits beyond float's range") {
+  // Gaps of -1e300 narrow to float only after a clamp (an out-of-range conversion is undefined):
+  // those entries weigh e^-86 at most, so S is the entropy of the two near-max entries.
+  std::vector<double> row(700, -1e300);
+  row[3] = 1e300;
+  row[600] = 1e300 - 1e285;  // a gap of -1e285, also far below -86
+  row[650] = 1e300;          // a tie with the maximum: S = log 2 plus the floor
+  for (const auto level : isa_levels_here()) {
+    const auto m = isa_row_moments<true>(level, row, 1.0);
+    INFOSCALE_CHECK_CLOSE(m.entropy(), std::log(2.0), 1e-7, 700 * 88 * std::exp(-86.0));
+    CHECK(m.max == 1e300);
+  }
+  CHECK(infoscale::detail::clamp_below(-1e300, -1e30) == -1e30);
+  CHECK(infoscale::detail::clamp_below(-5.0, -1e30) == -5.0);
+}
+
 TEST_CASE("ISA dispatch: NaN and infinity are flagged on every level, in both modes") {
   for (const auto level : isa_levels_here()) {
     for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),

@@ -68,6 +68,15 @@ INFOSCALE_HOST_DEVICE inline float clamp_below(float d, float limit) {
   return std::bit_cast<float>((bits & ~mask) | (limit_bits & mask));
 }
 
+/// The same for a double d <= 0 (a double gap is clamped before it is narrowed to float: a value
+/// beyond float's range would make the conversion undefined).
+INFOSCALE_HOST_DEVICE inline double clamp_below(double d, double limit) {
+  const std::uint64_t bits = std::bit_cast<std::uint64_t>(d);
+  const std::uint64_t limit_bits = std::bit_cast<std::uint64_t>(limit);
+  const std::uint64_t mask = std::uint64_t{0} - static_cast<std::uint64_t>(bits > limit_bits);
+  return std::bit_cast<double>((bits & ~mask) | (limit_bits & mask));
+}
+
 /// exp(d) in float for -86 <= d <= 0 (callers clamp with clamp_below): Cody-Waite reduction with
 /// a two-part ln 2 whose high part has 9 bits, so k * ln2_hi is exact for |k| <= 125, then the
 /// degree-7 Taylor polynomial on |r| <= ln 2 / 2 (truncation < 5.3e-9 relative). Measured on every
