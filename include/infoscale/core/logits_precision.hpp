@@ -1,6 +1,7 @@
 #pragma once
 // How the logits kernels (entropy, log Z, U, F, S, C, varentropy) evaluate exp and accumulate.
 
+#include <string>
 #include <string_view>
 
 #include "infoscale/core/error.hpp"
@@ -11,9 +12,9 @@ enum class logits_precision {
   /// exp and sums in double: ~1e-13 relative, S relative even when tiny. The default, and the
   /// only mode of KL, JS and cross-entropy, where near-identical models make exactness the point.
   exact,
-  /// exp and per-block sums in float (core/softmax_moments.hpp states the bound): ~1e-7
-  /// relative, 2.2-2.4x the exact mode's speed on fp32 logits here; for scoring fp16/bf16/fp32
-  /// logits at scale.
+  /// exp and partial sums in float (core/softmax_moments.hpp states the bound): ~1e-7
+  /// relative or better, about twice the exact mode's speed on fp32 logits here; for scoring
+  /// fp16/bf16/fp32 logits at scale.
   fast,
 };
 

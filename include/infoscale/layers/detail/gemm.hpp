@@ -2,10 +2,11 @@
 // The double GEMMs of CKA: A^T B, A^T A and A A^T. With the optional OpenBLAS back end (target
 // infoscale::blas, which defines INFOSCALE_HAS_BLAS) each fixed block of 256 output columns is one
 // single-threaded dgemm, the blocks spread over OpenMP threads; without it, Eigen's GEMM (which
-// compiles for the build's baseline ISA, ~5x slower than OpenBLAS's run-time dispatched kernels
-// on AVX-512). The result does not depend on the thread count either way: OpenBLAS's own threads
-// re-block the inner dimension by the partition (1 and 2 threads differ in the last bits,
-// measured), so infoscale sets OpenBLAS to one thread on first use and partitions itself.
+// compiles for the build's baseline ISA: 3-4x slower than OpenBLAS's run-time dispatched kernels
+// on AVX-512, measured). The result does not depend on the thread count either way: OpenBLAS's
+// own threads re-block the inner dimension by the partition (1 and 2 threads differ in the last
+// bits, measured), so infoscale sets OpenBLAS to one thread on first use (for the whole process:
+// other OpenBLAS callers in it then run single-threaded too) and partitions the work itself.
 // Symmetric products are computed on and below the diagonal blocks and mirrored, so they are
 // exactly symmetric.
 
