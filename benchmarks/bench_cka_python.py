@@ -5,19 +5,13 @@ OpenBLAS: the machine's practical limit for this formula).
 
 Usage: .venv/bin/python benchmarks/bench_cka_python.py [tokens] [features]
 """
+import os
 import sys
-import time
 
 import numpy as np
 
-
-def best_seconds(f, repeats=5):
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t0)
-    return best
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from thermo_reference import best_seconds  # noqa: E402  (the benchmarks' one timing rule)
 
 
 def numpy_cka(x, y):
