@@ -80,6 +80,22 @@ struct softmax_moments {
 
 namespace detail {
 
+/// A block's state from its sums over the entries below the maximum: their weights (tail) and
+/// the weights' first and second moments of the gap d = x - max (first, second), with the count
+/// of entries tied with the maximum (ties >= 1). Shared by the exact and the fast kernel.
+INFOSCALE_HOST_DEVICE inline softmax_moments moments_from_block_sums(double max, double tail, double ties,
+                                                                     double first, double second) {
+  const double weight = tail + ties;
+  const double relative_mean = first / weight;
+  const double deviations = second - first * relative_mean;
+  softmax_moments state;
+  state.max = max;
+  state.tail = tail + (ties - 1.0);
+  state.relative_mean = relative_mean;
+  state.squared_deviations = deviations > 0.0 ? deviations : 0.0;
+  return state;
+}
+
 /// Moments of one block of n logits read with `stride`, scaled by beta = 1 / T. Two passes over
 /// the block while it sits in L1: the maximum (with a NaN/infinity flag), then the weights and
 /// their first and second moments around it. `omp simd` reductions let compilers vectorise the
@@ -127,14 +143,7 @@ INFOSCALE_HOST_DEVICE softmax_moments block_softmax_moments_impl(const T* z, std
     first += d * e;
     second += d * (d * e);  // d * d could overflow where e = 0
   }
-  const double weight = tail + ties;
-  const double relative_mean = first / weight;
-  const double deviations = second - first * relative_mean;
-  state.max = m;
-  state.tail = tail + (ties - 1.0);
-  state.relative_mean = relative_mean;
-  state.squared_deviations = deviations > 0.0 ? deviations : 0.0;
-  return state;
+  return moments_from_block_sums(m, tail, ties, first, second);
 }
 
 /// The working type of the fast kernel: float, except double stays double until the gaps are
@@ -227,14 +236,7 @@ INFOSCALE_HOST_DEVICE softmax_moments block_softmax_moments_fast_impl(const T* z
   const double ties = sums[1];
   const double first = sums[2];
   const double second = sums[3];
-  const double weight = tail + ties;
-  const double relative_mean = first / weight;
-  const double deviations = second - first * relative_mean;
-  state.max = static_cast<double>(m) * beta;
-  state.tail = tail + (ties - 1.0);
-  state.relative_mean = relative_mean;
-  state.squared_deviations = deviations > 0.0 ? deviations : 0.0;
-  return state;
+  return moments_from_block_sums(static_cast<double>(m) * beta, tail, ties, first, second);
 }
 
 #if INFOSCALE_HAS_ISA_DISPATCH
