@@ -29,6 +29,17 @@ concept PredicativeLM = requires(const M& m, std::span<const token> prefix, std:
   m.next_log_probabilities(prefix, out);
 };
 
+/// A PLM that also answers many prefixes in one call: `out` is row-major (prefixes x vocab).
+/// `sample_ids` names the Monte Carlo sample of each row (ascending within a call), so that an
+/// adapter can keep one KV cache per sample: within a round each sample's prefix is its previous
+/// one plus one word.
+template <class M>
+concept BatchedPredicativeLM = PredicativeLM<M> &&
+    requires(const M& m, std::span<const std::size_t> sample_ids, std::span<const sentence> prefixes,
+             std::span<double> out) {
+  m.next_log_probabilities_batch(sample_ids, prefixes, out);
+};
+
 /// Causal (conditional) LM: log P_L(continuation | prompt) of a whole continuation.
 template <class M>
 concept CausalLM = requires(const M& m, std::span<const token> prompt, std::span<const token> continuation) {

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "infoscale/core/check.hpp"
@@ -34,15 +35,28 @@ struct convexity_options {
   std::uint64_t stream = 0;
 };
 
+/// A space the checker can walk through an instance: the Boltzmann manifold types (static
+/// members, called through a default instance) and spaces whose dimension is chosen at run time
+/// (euclidean_space: a decoder's phase space (R^N)^n).
+template <class S>
+concept GeodesicSpace = requires(const S& s, const typename S::point& x, const typename S::tangent& v,
+                                 const random_stream& rng, std::uint64_t& counter) {
+  { s.exp(x, v) } -> std::convertible_to<typename S::point>;
+  { s.log(x, x) } -> std::convertible_to<typename S::tangent>;
+  { s.random_point(rng, counter, 1.0) } -> std::convertible_to<typename S::point>;
+  { s.random_tangent(x, rng, counter) } -> std::convertible_to<typename S::tangent>;
+  { s.unique_geodesic(x, x) } -> std::convertible_to<bool>;
+};
+
 /// One counterexample: the points, and by how much the inequality failed (> 0).
-template <BoltzmannManifold M>
+template <class M>
 struct convexity_violation {
   typename M::point a;
   typename M::point b;  ///< midpoint test: the other end; Hessian test: the unit direction v
   double gap = 0.0;
 };
 
-template <BoltzmannManifold M>
+template <class M>
 struct convexity_report {
   std::size_t midpoint_tests = 0, hessian_tests = 0;
   std::size_t midpoint_violations = 0, hessian_violations = 0;  ///< against convexity
@@ -58,9 +72,10 @@ struct convexity_report {
   }
 };
 
-/// Searches for violations of geodesic convexity of `f` on M.
-template <BoltzmannManifold M, class F>
-[[nodiscard]] convexity_report<M> check_convexity(F&& f, const convexity_options& options = {}) {
+/// Searches for violations of geodesic convexity of `f` on the space `space`.
+template <GeodesicSpace M, class F>
+[[nodiscard]] convexity_report<M> check_convexity(const M& space, F&& f,
+                                                  const convexity_options& options = {}) {
   constexpr std::string_view function = "check_convexity";
   check_positive(options.step, function, "options.step");
   check_positive(options.scale, function, "options.scale");
@@ -70,11 +85,11 @@ template <BoltzmannManifold M, class F>
   std::uint64_t counter = 0;
   convexity_report<M> r;
   for (std::size_t i = 0; i < options.segments; ++i) {
-    const auto a = M::random_point(rng, counter, options.scale);
-    const auto b = M::random_point(rng, counter, options.scale);
+    const auto a = space.random_point(rng, counter, options.scale);
+    const auto b = space.random_point(rng, counter, options.scale);
     // A segment is the minimising geodesic; skip pairs near the cut locus, where it is not unique.
-    if (!M::unique_geodesic(a, b)) continue;
-    const auto mid = M::exp(a, typename M::tangent(0.5 * M::log(a, b)));
+    if (!space.unique_geodesic(a, b)) continue;
+    const auto mid = space.exp(a, typename M::tangent(0.5 * space.log(a, b)));
     const double fa = f(a), fb = f(b), fm = f(mid);
     const double gap = fm - 0.5 * (fa + fb);
     ++r.midpoint_tests;
@@ -87,11 +102,11 @@ template <BoltzmannManifold M, class F>
   }
   const double h = options.step;
   for (std::size_t i = 0; i < options.hessian_points; ++i) {
-    const auto x = M::random_point(rng, counter, options.scale);
-    const auto v = M::random_tangent(x, rng, counter);
-    const double curvature =
-        (f(M::exp(x, typename M::tangent(h * v))) + f(M::exp(x, typename M::tangent(-h * v))) - 2.0 * f(x)) /
-        (h * h);
+    const auto x = space.random_point(rng, counter, options.scale);
+    const auto v = space.random_tangent(x, rng, counter);
+    const double curvature = (f(space.exp(x, typename M::tangent(h * v))) +
+                              f(space.exp(x, typename M::tangent(-h * v))) - 2.0 * f(x)) /
+                             (h * h);
     ++r.hessian_tests;
     r.most_negative_curvature = std::min(r.most_negative_curvature, curvature);
     r.most_positive_curvature = std::max(r.most_positive_curvature, curvature);
@@ -104,6 +119,12 @@ template <BoltzmannManifold M, class F>
     if (curvature > options.tolerance + noise) ++r.hessian_concavity_violations;
   }
   return r;
+}
+
+/// The same on a Boltzmann manifold type (its static geometry).
+template <BoltzmannManifold M, class F>
+[[nodiscard]] convexity_report<M> check_convexity(F&& f, const convexity_options& options = {}) {
+  return check_convexity(M{}, std::forward<F>(f), options);
 }
 
 /// The entropy function of a Boltzmann manifold's word law, x -> H(P(. | x)) at temperature T, the

@@ -381,3 +381,129 @@ TEST_CASE("lm: truncated moduli distances are lower bounds that grow with the en
   const sentence empty{};
   CHECK(next_token_distance(a, b, empty) == doctest::Approx(0.2));  // |0.3 - 0.5|/2 + 2 * |0.35 - 0.25|/2
 }
+
+namespace {
+
+/// A model seen through the batched interface, which records what it was asked.
+struct batched_view {
+  const table_lm* model;
+  mutable std::size_t calls = 0;
+  mutable bool ascending = true;
+  [[nodiscard]] vocabulary vocab() const { return model->vocab(); }
+  void next_log_probabilities(std::span<const token> prefix, std::span<double> out) const {
+    model->next_log_probabilities(prefix, out);
+  }
+  void next_log_probabilities_batch(std::span<const std::size_t> ids, std::span<const sentence> prefixes,
+                                    std::span<double> out) const {
+    ++calls;
+    const std::size_t v = model->vocab().size();
+    for (std::size_t r = 0; r < prefixes.size(); ++r) {
+      if (r > 0 && ids[r] <= ids[r - 1]) ascending = false;
+      model->next_log_probabilities(std::span<const token>(prefixes[r]), out.subspan(r * v, v));
+    }
+  }
+};
+static_assert(BatchedPredicativeLM<batched_view>);
+static_assert(!BatchedPredicativeLM<table_lm>);
+
+}  // namespace
+
+TEST_CASE("lm: batched Monte Carlo gives the sequential draws; direct and chain-rule estimators agree") {
+  const auto model = geometric_model(4, 0.25);
+  const double closed = (binary_entropy(0.25) + 0.75 * std::log(4.0)) / 0.25;
+  const sentence prompt{3};
+  const monte_carlo_options o{
+      .samples = 1000, .max_length = 400, .seed = 5, .batch = 7, .record_samples = true};
+  const auto seq = monte_carlo_entropy_function(model, prompt, o);
+  const batched_view view{&model};
+  const auto bat = monte_carlo_entropy_function(view, prompt, o);
+  CHECK(view.calls > 0);
+  CHECK(view.ascending);
+  CHECK(bat.chain_rule.entropy == seq.chain_rule.entropy);
+  CHECK(bat.direct.entropy == seq.direct.entropy);
+  CHECK(bat.rounds == (1000 + 6) / 7);
+  REQUIRE(bat.samples.size() == 1000);
+  for (std::size_t i = 0; i < 1000; ++i) CHECK(bat.samples[i].continuation == seq.samples[i].continuation);
+  // The old entry point is the chain-rule estimate, whatever the batch.
+  CHECK(
+      entropy_function_monte_carlo(model, prompt, {.samples = 1000, .max_length = 400, .seed = 5}).entropy ==
+      seq.chain_rule.entropy);
+  // Both estimators are unbiased for the closed form; the chain rule has the smaller error.
+  CHECK(std::abs(seq.direct.entropy - closed) < 4.0 * seq.direct.standard_error);
+  CHECK(std::abs(seq.chain_rule.entropy - closed) < 4.0 * seq.chain_rule.standard_error);
+  CHECK(seq.chain_rule.standard_error < seq.direct.standard_error);
+  // Each sample's energy is -log P(y|s) as the model scores it.
+  for (std::size_t i = 0; i < 20; ++i) {
+    const auto& s = seq.samples[i];
+    CHECK(s.energy ==
+          doctest::Approx(-continuation_log_probability(model, prompt, s.continuation)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("lm: Monte Carlo cut samples keep their last draw; the stopping rule stops after a round") {
+  const auto model = geometric_model(4, 0.25);
+  const sentence prompt{3};
+  const auto r =
+      monte_carlo_entropy_function(model, prompt, {.samples = 400, .max_length = 2, .record_samples = true});
+  std::size_t cut = 0;
+  for (const auto& s : r.samples) {
+    if (s.cut) {
+      ++cut;
+      CHECK(s.continuation.size() == 3);  // max_length words and the observed start of the tail
+      // -log P(the continuation starts with these 3 words), no end step.
+      double logp = 0.0;
+      sentence prefix = prompt;
+      for (const token w : s.continuation) {
+        logp += next_log_probabilities(model, prefix)[w];
+        prefix.push_back(w);
+      }
+      CHECK(s.energy == doctest::Approx(-logp).epsilon(1e-12));
+    } else {
+      CHECK(s.continuation.size() <= 2);
+    }
+  }
+  // P(cut) = P(no end in 3 draws) = 0.75^3.
+  CHECK(r.chain_rule.truncated_mass == doctest::Approx(static_cast<double>(cut) / 400.0));
+  CHECK(std::abs(r.chain_rule.truncated_mass - 0.421875) < 4.0 * std::sqrt(0.421875 * 0.578125 / 400.0));
+  const auto stopped = monte_carlo_entropy_function(
+      model, prompt,
+      {.samples = 100000, .max_length = 400, .batch = 50, .target_standard_error = 0.2, .min_samples = 100});
+  CHECK(stopped.chain_rule.standard_error <= 0.2);
+  CHECK(stopped.rounds < 2000);
+  CHECK(stopped.rounds >= 2);
+  CHECK(stopped.samples.empty());
+  CHECK_THROWS_AS(monte_carlo_entropy_function(model, prompt, {.batch = 0}), infoscale::error);
+  CHECK_THROWS_AS(monte_carlo_entropy_function(model, prompt, {.target_standard_error = -1.0}),
+                  infoscale::error);
+}
+
+TEST_CASE("lm: the batched callback adapter equals the single-prefix one and checks the batch shape") {
+  const vocabulary vocab(3, 2);
+  const auto logits_of = [](std::span<const token> p) {
+    return std::vector<double>{0.1 * static_cast<double>(p.size()), -0.5, 0.3};
+  };
+  const callback_lm single(vocab, logits_of, 0.7);
+  const batched_callback_lm batched(
+      vocab,
+      [&](std::span<const std::size_t>, std::span<const sentence> prefixes) {
+        std::vector<double> all;
+        for (const auto& p : prefixes) {
+          const auto row = logits_of(p);
+          all.insert(all.end(), row.begin(), row.end());
+        }
+        return all;
+      },
+      0.7);
+  static_assert(BatchedPredicativeLM<decltype(batched)>);
+  const sentence a{0, 1};
+  CHECK(next_log_probabilities(batched, a) == next_log_probabilities(single, a));
+  const auto r1 = monte_carlo_entropy_function(single, sentence{0}, {.samples = 50, .max_length = 8});
+  const auto r2 =
+      monte_carlo_entropy_function(batched, sentence{0}, {.samples = 50, .max_length = 8, .batch = 16});
+  CHECK(r1.chain_rule.entropy == r2.chain_rule.entropy);
+  const batched_callback_lm wrong(vocab, [](std::span<const std::size_t>, std::span<const sentence>) {
+    return std::vector<double>(5, 0.0);
+  });
+  CHECK_THROWS_WITH_AS(next_log_probabilities(wrong, a), doctest::Contains("rows x vocabulary"),
+                       infoscale::error);
+}

@@ -180,3 +180,20 @@ TEST_CASE("manifold: Conjecture 6.4 (entropy convex on the phase space) is refut
   CHECK_THROWS_AS(check_entropy_convexity<euclidean<2>>(8, 0.0), infoscale::error);
   CHECK_THROWS_AS(check_entropy_convexity<euclidean<2>>(1, 1.0), infoscale::error);
 }
+
+TEST_CASE("convexity checker: a run-time dimension gives the compile-time space's report") {
+  const auto f = [](const auto& x) { return std::sin(x(0)) * std::cos(x(1)) + 0.1 * x(2) * x(2); };
+  const convexity_options o{.segments = 60, .hessian_points = 60, .seed = 3};
+  const auto fixed = check_convexity<r3>(f, o);
+  const auto dynamic = check_convexity(euclidean_space(3), f, o);
+  CHECK(fixed.midpoint_violations == dynamic.midpoint_violations);
+  CHECK(fixed.hessian_violations == dynamic.hessian_violations);
+  CHECK(fixed.worst_midpoint_gap == dynamic.worst_midpoint_gap);
+  CHECK(fixed.most_negative_curvature == dynamic.most_negative_curvature);
+  CHECK(fixed.convexity_refuted());
+  const auto convex = check_convexity(
+      euclidean_space(200), [](const Eigen::VectorXd& x) { return x.squaredNorm(); }, o);
+  CHECK_FALSE(convex.convexity_refuted());
+  CHECK(convex.midpoint_tests == 60);
+  CHECK_THROWS_AS(euclidean_space(0), infoscale::error);
+}
