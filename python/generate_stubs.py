@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
-SUBMODULES = ("entropic", "layers", "hvib")
+SUBMODULES = ("entropic", "layers", "hvib", "lm", "manifold")
 # Names __init__.py imports from pure-Python modules of the package (typed inline).
 PYTHON_EXPORTS = (
     "from .pipeline import LayerAnalysis as LayerAnalysis, analyse_dump as analyse_dump, "

@@ -17,7 +17,9 @@ from numpy.typing import NDArray
 from . import (
     entropic as entropic,
     hvib as hvib,
-    layers as layers
+    layers as layers,
+    lm as lm,
+    manifold as manifold
 )
 
 

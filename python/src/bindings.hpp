@@ -179,5 +179,7 @@ void bind_thermo(nb::module_& m);
 void bind_models(nb::module_& m);
 void bind_layers(nb::module_& m);
 void bind_hvib(nb::module_& m);
+void bind_lm(nb::module_& m);
+void bind_manifold(nb::module_& m);
 
 }  // namespace infoscale::python

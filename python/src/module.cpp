@@ -4,7 +4,7 @@
 // producer) without a copy, runs with the GIL released under the policy named by `policy`
 // ('par': OpenMP threads over rows; 'seq'), and returns float64 numpy arrays.
 // Submodules: infoscale.entropic (bind_models.cpp), infoscale.layers (bind_layers.cpp) and
-// infoscale.hvib (bind_hvib.cpp).
+// infoscale.hvib (bind_hvib.cpp), infoscale.lm (bind_lm.cpp) and infoscale.manifold (bind_manifold.cpp).
 #include <exception>
 #include <new>
 
@@ -43,4 +43,6 @@ NB_MODULE(_core, m) {
   infoscale::python::bind_models(m);
   infoscale::python::bind_layers(m);
   infoscale::python::bind_hvib(m);
+  infoscale::python::bind_lm(m);
+  infoscale::python::bind_manifold(m);
 }
