@@ -6,6 +6,9 @@
 # Installs what it needs first (the Python module and torch/transformers into .venv, once).
 #   bash scripts/demo.sh                    the study (python -m infoscale.study; options pass through
 #                                           after "study", e.g. bash scripts/demo.sh study --probe mlp)
+#   bash scripts/demo.sh thermo             Yang's thermodynamics on the same decoders (entropy function,
+#                                           sentence thermodynamics, moduli distances, Conjecture 6.4;
+#                                           python -m infoscale.thermo_study) into build/demo/thermo/
 #   bash scripts/demo.sh minilm             the earlier default: `infoscale layers` on MiniLM-L6
 #   bash scripts/demo.sh layers DUMP --json any `infoscale` command (thermo, compare, level, layers, study)
 set -euo pipefail
@@ -20,6 +23,12 @@ if [ "$#" -eq 0 ] || [ "$1" = study ]; then
   # or mlp, the paper's, take about 7 and 60 minutes a model here). Experiment 2 on 64 prompts x 4
   # samples = 256 samples per condition (the paper's 1,000 is the default 200 x 5: ~5 minutes a model).
   exec .venv/bin/python -P -m infoscale.study --out build/demo/study --probe ridge --interventions --prompts 64 --samples-per-prompt 4 "$@"
+fi
+if [ "$1" = thermo ]; then
+  shift
+  INFOSCALE_INSTALL_ONLY=1 bash python/test.sh >/dev/null
+  export OMP_WAIT_POLICY=passive HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+  exec .venv/bin/python -P -m infoscale.thermo_study --out build/demo/thermo "$@"
 fi
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
