@@ -144,7 +144,8 @@ struct monte_carlo_options {
   /// Stopping rule: stop after the first round that ends with at least `min_samples` samples and a
   /// chain-rule standard error <= this (nats); 0 turns the rule off.
   double target_standard_error = 0.0;
-  std::size_t min_samples = 128;
+  std::size_t min_samples =
+      128;                      ///< of the stopping rule (default 2 x the default batch); capped by `samples`
   bool record_samples = false;  ///< keep every sample (continuation, energy, chain-rule sum)
 };
 
@@ -212,6 +213,9 @@ template <PredicativeLM M>
   const std::size_t v = vocab.size();
   check_sentence(vocab, prompt, function, "prompt");
   if (options.samples < 2) detail::raise(function, "options.samples", "must be >= 2 (for a standard error)");
+  if (options.max_length == 0)
+    detail::raise(function, "options.max_length",
+                  "must be >= 1 (every sample would be cut at its first word)");
   if (options.batch == 0) detail::raise(function, "options.batch", "must be >= 1");
   if (!(options.target_standard_error >= 0.0) || !std::isfinite(options.target_standard_error))
     detail::raise(function, "options.target_standard_error", "must be finite and >= 0 (0: no stopping rule)");

@@ -472,7 +472,14 @@ TEST_CASE("lm: Monte Carlo cut samples keep their last draw; the stopping rule s
   CHECK(stopped.rounds < 2000);
   CHECK(stopped.rounds >= 2);
   CHECK(stopped.samples.empty());
-  CHECK_THROWS_AS(monte_carlo_entropy_function(model, prompt, {.batch = 0}), infoscale::error);
+  CHECK_THROWS_WITH_AS(monte_carlo_entropy_function(model, prompt, {.batch = 0}),
+                       doctest::Contains("options.batch"), infoscale::error);
+  CHECK_THROWS_WITH_AS(monte_carlo_entropy_function(model, prompt, {.max_length = 0}),
+                       doctest::Contains("options.max_length"), infoscale::error);
+  CHECK_THROWS_WITH_AS(monte_carlo_entropy_function(model, prompt, {.samples = 1}),
+                       doctest::Contains("options.samples"), infoscale::error);
+  CHECK_THROWS_AS(monte_carlo_entropy_function(model, prompt, {.target_standard_error = INFINITY}),
+                  infoscale::error);
   CHECK_THROWS_AS(monte_carlo_entropy_function(model, prompt, {.target_standard_error = -1.0}),
                   infoscale::error);
 }

@@ -196,4 +196,22 @@ TEST_CASE("convexity checker: a run-time dimension gives the compile-time space'
   CHECK_FALSE(convex.convexity_refuted());
   CHECK(convex.midpoint_tests == 60);
   CHECK_THROWS_AS(euclidean_space(0), infoscale::error);
+  // The softmax entropy of a random linear head (the Euclidean Boltzmann manifold's entropy) in a
+  // run-time dimension: not convex.
+  const std::size_t d = 12, words = 6;
+  const random_stream rng(17, 2);
+  std::uint64_t c = 0;
+  Eigen::MatrixXd w(words, d);
+  for (Eigen::Index i = 0; i < w.size(); ++i) w.data()[i] = rng.normal(c++);
+  const auto head_entropy = [&](const Eigen::VectorXd& x) {
+    const Eigen::VectorXd p = transformer_head(w, x);
+    double h = 0.0;
+    for (Eigen::Index i = 0; i < p.size(); ++i)
+      if (p(i) > 0.0) h -= p(i) * std::log(p(i));
+    return h;
+  };
+  const auto head =
+      check_convexity(euclidean_space(d), head_entropy, {.segments = 100, .hessian_points = 100});
+  CHECK(head.convexity_refuted());
+  CHECK(head.most_negative_curvature < 0.0);
 }
