@@ -88,6 +88,12 @@ build_adapter "$work/adapter$opt" "$work/prefix$opt" "$model" "$opt"
 ctest --test-dir "$work/adapter$opt" --output-on-failure
 "$work/adapter$opt/examples/llama_cpp_report" "$model" "the cat sat on the mat" \
   "in the beginning was the word" "then there were three" >/dev/null
+step "Entropy function S_L of austen-llama-a by Monte Carlo (llama_cpp_lm, KV cache reused)"
+# Three Austen phrases, BOS (0) first: "It is a truth universally acknowledged", "Mr. Darcy was",
+# "She could not help" (ids from models/austen/tokenizer).
+"$work/adapter$opt/examples/llama_cpp_entropy_function" models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0 \
+  --json "$work/thermo_llama_a.json"
 echo "llama-cpp.sh: tests passed in $((SECONDS - started)) s"
 
 if [ "$mode" = bench ]; then
