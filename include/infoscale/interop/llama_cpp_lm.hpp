@@ -16,11 +16,8 @@
 // entropy_function_monte_carlo asks a round's `batch` samples in turn at every step, so run it with
 // options.batch = 1 (its uniforms do not depend on the batch). A sample of
 // length L then costs L + 1 single-token decodes after the prompt (the +1 re-decodes the prompt's
-// last token to recover its logits), not L + 1 decodes of the whole prefix.
-//
-// Run entropy_function_monte_carlo with options.batch = 1: its default round of 64 samples asks
-// for them in turn, step by step, which would cut this single sequence back to the prompt at every
-// call. (A next_log_probabilities_batch over one KV sequence per sample is not written yet.)
+// last token to recover its logits), not L + 1 decodes of the whole prefix. (A batched member,
+// next_log_probabilities_batch over one KV sequence per sample, is not written yet.)
 //
 // The cache makes the const next_log_probabilities mutate state: one llama_cpp_lm must not be used
 // from two threads at once, and a borrowed context must not be decoded into by anyone else while
