@@ -94,6 +94,15 @@ step "Entropy function S_L of austen-llama-a by Monte Carlo (llama_cpp_lm, KV ca
 "$work/adapter$opt/examples/llama_cpp_entropy_function" models/austen/gguf/austen-llama-a-f16.gguf \
   --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0 \
   --json "$work/thermo_llama_a.json"
+# The same estimates through Hugging Face (same seed and streams): agreement within 4 SE. Needs the
+# Python module and torch (scripts/test.sh installs them in its Python stage, before this one).
+if "$venv/bin/python" -P -c "import infoscale.hf.plm, transformers" 2>/dev/null; then
+  step "S_L through Hugging Face against llama.cpp"
+  OMP_WAIT_POLICY=passive HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+    "$venv/bin/python" -P tests/llama_cpp/check_hf_agreement.py "$work/thermo_llama_a.json" 2>&1 | grep -v "^Loading"
+else
+  echo "llama-cpp.sh: HF agreement check skipped (no infoscale module with torch in .venv: bash python/test.sh)"
+fi
 echo "llama-cpp.sh: tests passed in $((SECONDS - started)) s"
 
 if [ "$mode" = bench ]; then
