@@ -81,8 +81,9 @@ class ThermoOptions:
         for name in ("prompt_tokens", "prompts", "samples", "batch", "max_length", "distance_samples"):
             if int(getattr(self, name)) < 1:
                 _raise(name, f"must be >= 1; got {getattr(self, name)}")
-        if self.samples < 2:
-            _raise("samples", "must be >= 2 (a standard error needs two samples)")
+        for name in ("samples", "distance_samples"):
+            if int(getattr(self, name)) < 2:
+                _raise(name, f"must be >= 2 (a standard error needs two samples); got {getattr(self, name)}")
         for r in self.readings:
             if r not in READINGS:
                 _raise("readings", f"has {r!r}; each must be one of {', '.join(READINGS)}")
@@ -568,12 +569,12 @@ def run_thermo_study(models: Sequence[tuple], texts: Sequence[str], options: Opt
             pa, pb = plms[(a, r)], plms[(b, r)]
             ea, eb = study.results[a]["entropy_function"][r]["prompts"], study.results[b]["entropy_function"][r]["prompts"]
             ds = [continuation_distance(pa, prompts[i], ea[i], pb, prompts[i], eb[i], o.distance_samples) for i in range(k)]
+            from . import lm
+
             ntv = []
             for i in range(k):
                 za = pa.logits_batch(np.array([0]), prompts[i][None, :])[0]
                 zb = pb.logits_batch(np.array([0]), prompts[i][None, :])[0]
-                from . import lm
-
                 ntv.append(lm.distribution_distance(np.exp(za - np.logaddexp.reduce(za)),
                                                     np.exp(zb - np.logaddexp.reduce(zb)), "total_variation"))
             row = {"a": a, "b": b, "reading": r, "prompts": k, "per_prompt": ds,

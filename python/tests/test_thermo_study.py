@@ -197,13 +197,17 @@ def test_bad_input_gives_clear_errors():
         DecoderPLM(model, tok, stop="paragraph")
     with pytest.raises(infoscale.Error, match="context"):
         plm.logits_batch(np.array([0]), np.zeros((1, 300), dtype=np.int64) + 5)
+    with pytest.raises(infoscale.Error, match="token id"):
+        plm.logits_batch(np.array([0]), np.array([[5, 4096]]))
+    with pytest.raises(infoscale.Error, match="token id"):
+        plm.log_probabilities([5, 6], [[-1]])
     with pytest.raises(infoscale.Error, match="temperature"):
         plm.log_probabilities([5, 6], [[7]], temperature=0.0)
     with pytest.raises(infoscale.Error, match="empty prompt"):
         thermo_study.entropy_function_of_prompts(plm, [np.zeros(0, dtype=np.int64)], _tiny_options(), 0)
     with pytest.raises(infoscale.Error, match="max_length"):
         thermo_study.entropy_function_of_prompts(plm, [np.arange(1, 9)], _tiny_options(max_length=400), 0)
-    for bad in (dict(samples=0), dict(samples=1), dict(temperatures=(0.0,)), dict(readings=("x",)), dict(eps=0.0)):
+    for bad in (dict(samples=0), dict(samples=1), dict(distance_samples=1), dict(temperatures=(0.0,)), dict(readings=("x",)), dict(eps=0.0)):
         with pytest.raises(infoscale.Error):
             _tiny_options(**bad).check()
     with pytest.raises(infoscale.Error):

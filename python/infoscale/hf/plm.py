@@ -117,6 +117,11 @@ class DecoderPLM:
             _raise(argument, f"asks for {total} positions (prefix tokens included), more than the model's "
                              f"context of {self.max_context}")
 
+    def check_tokens(self, tokens: np.ndarray, argument: str) -> None:
+        """Raises unless every token id lies in [0, vocab_size) (torch would raise an IndexError)."""
+        if tokens.size and (tokens.min() < 0 or tokens.max() >= self.vocab_size):
+            _raise(argument, f"has a token id outside [0, {self.vocab_size})")
+
     def transform(self, logits: torch.Tensor) -> torch.Tensor:
         """The model's logits (..., vocab) as logits over W ∪ {∅} in float64: under 'sentence', the
         sentence-final tokens' mass moves into the end token's slot."""
@@ -141,6 +146,7 @@ class DecoderPLM:
         if prefixes.ndim != 2 or prefixes.shape[0] != len(ids):
             _raise("prefixes", f"must be (rows, length) with one row per id; got {prefixes.shape} for {len(ids)} ids")
         self.check_length(prefixes.shape[1], "prefixes")
+        self.check_tokens(prefixes, "prefixes")
         rows = self._cached_rows(ids, prefixes)
         if rows is None:
             full = np.concatenate([np.broadcast_to(self.prefix_tokens, (len(ids), len(self.prefix_tokens))),
@@ -185,6 +191,7 @@ class DecoderPLM:
         if not temperature > 0 or not np.isfinite(temperature):
             _raise("temperature", f"must be > 0 and finite; got {temperature}")
         prompt = np.asarray(list(prompt), dtype=np.int64)
+        self.check_tokens(prompt, "prompt")
         ended = np.ones(len(continuations), dtype=bool) if ended is None else np.asarray(ended, dtype=bool)
         if len(ended) != len(continuations):
             _raise("ended", f"has {len(ended)} entries for {len(continuations)} continuations")
@@ -192,6 +199,8 @@ class DecoderPLM:
         head = np.concatenate([self.prefix_tokens, prompt])
         for start in range(0, len(continuations), batch_size):
             chunk = [np.asarray(list(y), dtype=np.int64) for y in continuations[start:start + batch_size]]
+            for y in chunk:
+                self.check_tokens(y, "continuations")
             width = max(len(y) for y in chunk)
             self.check_length(len(prompt) + width, "continuations")
             ids = np.full((len(chunk), len(head) + width), self.end_token, dtype=np.int64)
