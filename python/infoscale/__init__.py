@@ -6,6 +6,8 @@ and the type stubs. Submodules: ``infoscale.entropic`` (entropic scaling), ``inf
 ``infoscale.lm`` (Yang's language models: the entropy function, zero points, moduli distances) and
 ``infoscale.manifold`` (Boltzmann manifolds and the Conjecture 6.4 checker).
 ``infoscale.thermo_study`` (on demand; torch) runs Yang's quantities on decoders as one report.
+``infoscale.ladder_study`` (on demand; torch) measures the entropic-scaling paper's real-model
+quantities (cross-entropies, pairwise JS / TV / KL of next-token laws) on the shipped decoders.
 ``analyse_layers``, ``analyse_dump`` and ``LayerAnalysis`` run the pipeline of the command-line
 ``infoscale layers`` and return a ``LayerReport``; ``infoscale.hf`` (imported on demand; needs torch
 and transformers) collects hidden states, attentions and logits from Hugging Face models;
