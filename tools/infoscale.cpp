@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/claims_command.hpp"
 #include "cli/compare_command.hpp"
 #include "cli/layers_command.hpp"
 #include "cli/level_command.hpp"
@@ -79,12 +80,14 @@ int main(int argc, char** argv) {
   cli::thermo_args thermo;
   cli::compare_args compare;
   cli::level_args level;
+  cli::claims_args claims;
   cli::layers_args layers;
   cli::study_args study;
   auto* thermo_cmd =
       cli::add_thermo(app, thermo, fixtures + "/lm/char_lm_logits.npy", fixtures + "/lm/char_lm_targets.npy");
   auto* compare_cmd = cli::add_compare(app, compare);
   auto* level_cmd = cli::add_level(app, level);
+  auto* claims_cmd = cli::add_claims(app, claims);
   auto* layers_cmd = cli::add_layers(app, layers, fixtures + "/minilm/minilm_pride.safetensors");
   auto* study_cmd = cli::add_study(app, study);
   require_finite_numbers(app);
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
     if (thermo_cmd->parsed()) rc = cli::run_thermo(thermo);
     if (compare_cmd->parsed()) rc = cli::run_compare(compare);
     if (level_cmd->parsed()) rc = cli::run_level(level);
+    if (claims_cmd->parsed()) rc = cli::run_claims(claims);
     if (layers_cmd->parsed()) rc = cli::run_layers(layers);
     if (study_cmd->parsed()) rc = cli::run_study_command(study);
     // Commands check their inputs before printing; this catches any that does not.

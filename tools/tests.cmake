@@ -118,3 +118,11 @@ if(Python3_Interpreter_FOUND)
 else()
   message(STATUS "infoscale: no Python 3 interpreter, the hostile-input suite (cli_hostile) is not run")
 endif()
+
+# The claims ledger: docs/claims.md must be what the library computes now from docs/claims/ (CI
+# fails on any difference, so the committed ledger cannot go stale), and its inputs' errors.
+add_test(NAME cli_claims_up_to_date
+         COMMAND infoscale_cli claims --inputs "${PROJECT_SOURCE_DIR}/docs/claims" --check
+                 "${PROJECT_SOURCE_DIR}/docs/claims.md")
+cli_test(NAME claims_missing_check ARGS claims --inputs . --check no-such-ledger.md RC 2 STDERR "cannot open")
+cli_test(NAME claims_corrupt_input ARGS claims --inputs claims_corrupt RC 1 STDERR "'thermo.json'")

@@ -1,5 +1,6 @@
 #pragma once
 // Everything in infoscale.
+#include "infoscale/claims.hpp"
 #include "infoscale/core.hpp"
 #include "infoscale/entropic.hpp"
 #include "infoscale/exec.hpp"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pathlib
 import sys
@@ -113,7 +114,41 @@ class Study:
                               "noise_response": getattr(r, "noise_response", None)}
             paths["generations"] = out / "generations.json"
             paths["generations"].write_text(json.dumps(runs, indent=1), encoding="utf-8")
+        paths["claims"] = out / "claims.json"
+        responses = {name: getattr(r, "noise_response", None) for name, r in (self.interventions or {}).items()}
+        paths["claims"].write_text(json.dumps(claims_summary(data, responses), indent=1), encoding="utf-8")
         return {k: str(v) for k, v in paths.items()}
+
+
+def claims_summary(data: Dict[str, Any], noise_responses: Dict[str, Any]) -> Dict[str, Any]:
+    """The figures of a study that the claims ledger reads (docs/claims/study.json).
+
+    ``data`` is study.json ({"options", "main", "alternative"}); ``noise_responses`` maps each model to
+    its eq. (30) check per scale (generations.json's "noise_response"), or is empty. Returns the
+    §3.3.2 scorecard (prediction, scope, verdict), the peak count per model under both readings of
+    eq. (6), and the eq. (30) agreement: cells whose measured rise (model labels) lies within two
+    joint standard errors of the prediction.
+    """
+    main, alternative = data["main"], data["alternative"]
+    names = [m["name"] for m in main["models"]]
+    out: Dict[str, Any] = {
+        "source": "python -m infoscale.study",
+        "models": ", ".join(names),
+        "probe": data["options"].get("probe"),
+        "texts": data["options"].get("texts"),
+        "scorecard": [{"prediction": p["id"], "scope": p["scope"], "verdict": p["verdict"]}
+                      for p in main["predictions"]],
+        "boundaries": {m["name"]: {"max": len(m["report"]["peaks"]), "minmax": len(a["report"]["peaks"])}
+                       for m, a in zip(main["models"], alternative["models"])},
+    }
+    cells = [v for name in names for v in (noise_responses.get(name) or {}).values()]
+    if cells:
+        within = sum(abs(v["measured_model"] - v["predicted"]) <= 2 * math.hypot(v["measured_model_se"], v["predicted_se"])
+                     for v in cells)
+        ratios = [v["ratio"] for v in cells]
+        out["fisher"] = {"cells": len(cells), "within_2se": int(within), "ratio_min": min(ratios),
+                         "ratio_max": max(ratios)}
+    return out
 
 
 def shipped_corpus(root: Optional[os.PathLike] = None):
@@ -387,7 +422,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--no-coherence", action="store_true", help="Experiment 2 without the SBERT coherence metric")
     ap.add_argument("--out", default="build/study", help="folder for report.md, study.json and figures/")
     ap.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    ap.add_argument("--summarise", metavar="FOLDER",
+                    help="write only the claims ledger's summary (claims.json) of an earlier run's study.json and "
+                         "generations.json in FOLDER to --out")
     args = ap.parse_args(argv)
+    if args.summarise:
+        folder = pathlib.Path(args.summarise)
+        data = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+        runs = folder / "generations.json"
+        responses = ({n: r.get("noise_response") for n, r in json.loads(runs.read_text(encoding="utf-8")).items()}
+                     if runs.exists() else {})
+        out = pathlib.Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "claims.json").write_text(json.dumps(claims_summary(data, responses), indent=1), encoding="utf-8")
+        return 0
 
     import torch
 

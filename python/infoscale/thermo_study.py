@@ -457,6 +457,8 @@ class ThermoStudy:
         paths = {"markdown": out / "thermo.md", "json": out / "thermo.json"}
         paths["markdown"].write_text(self.markdown(), encoding="utf-8")
         paths["json"].write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
+        paths["summary"] = out / "summary.json"
+        paths["summary"].write_text(json.dumps(claims_summary(self.to_json()), indent=1), encoding="utf-8")
         for r in self.options.readings:
             series = {}
             for name in self.models:
@@ -489,6 +491,31 @@ class ThermoStudy:
             p.write_text(scatter_panels(panels), encoding="utf-8")
             paths[f"moduli-{name}"] = p
         return {k: str(v) for k, v in paths.items()}
+
+
+def claims_summary(data: Dict[str, Any]) -> Dict[str, Any]:
+    """The figures of a thermo study's JSON that the claims ledger reads (docs/claims/thermo.json).
+
+    Per model: per reading, the prompt count, near-zero points and the lowest and highest S_L(s);
+    the identity residuals; the next-token statistics; the Conjecture 6.4 verdict on real midpoints.
+    Small enough to commit, unlike the full report (per-prompt rows and distance matrices).
+    """
+    results = {}
+    for name, r in data["results"].items():
+        entropy = {}
+        for reading, e in r["entropy_function"].items():
+            values = [p["entropy"] for p in e["prompts"]]
+            entropy[reading] = {"prompts": len(values), "near_zero": e["near_zero"],
+                                "lowest": min(values), "highest": max(values)}
+        c = r["conjecture"]
+        results[name] = {
+            "entropy_function": entropy,
+            "thermodynamics": {reading: {"identity_residuals": t["identity_residuals"]}
+                               for reading, t in r["thermodynamics"].items()},
+            "next_token": r["next_token"],
+            "conjecture": {"real_midpoints": c["real_midpoints"], "refuted": c["refuted"]},
+        }
+    return {"source": "python -m infoscale.thermo_study", "options": data["options"], "results": results}
 
 
 def run_thermo_study(models: Sequence[tuple], texts: Sequence[str], options: Optional[ThermoOptions] = None, *,
@@ -607,7 +634,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--readings", default=",".join(d.readings), help="comma-separated: end_token, sentence")
     ap.add_argument("--out", default="build/thermo", help="folder for thermo.md, thermo.json and figures/")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--summarise", metavar="THERMO_JSON",
+                    help="write only the claims ledger's summary of an existing thermo.json to --out/summary.json")
     args = ap.parse_args(argv)
+    if args.summarise:
+        data = json.loads(pathlib.Path(args.summarise).read_text(encoding="utf-8"))
+        out = pathlib.Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_text(json.dumps(claims_summary(data), indent=1), encoding="utf-8")
+        return 0
 
     import torch
 

@@ -67,7 +67,7 @@ TEST_CASE("layers: Fisher trace exact and Hutchinson: exact for diagonal F, unbi
   const random_stream rng(4, 0);
   for (std::size_t i = 0; i < r.size(); ++i) r[i] = rng.normal(i) + (i % d == 0 ? 1.0 : 0.0);
   const auto rv = make_view(r.data(), std::array<std::size_t, 2>{n, d});
-  const Eigen::MatrixXd gm = detail::to_matrix(rv);
+  const Eigen::MatrixXd gm = infoscale::detail::to_matrix(rv);
   const Eigen::MatrixXd f = gm.transpose() * gm / static_cast<double>(n);
   const double off = f.squaredNorm() - f.diagonal().squaredNorm();
   const std::size_t probes = 4000;

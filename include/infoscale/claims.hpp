@@ -1,0 +1,9 @@
+#pragma once
+// The claims ledger: every numbered claim of the three papers, computed and judged (docs/claims.md).
+
+#include "infoscale/claims/claim.hpp"
+#include "infoscale/claims/entropic_claims.hpp"
+#include "infoscale/claims/ledger.hpp"
+#include "infoscale/claims/ledger_format.hpp"
+#include "infoscale/claims/multiscale_claims.hpp"
+#include "infoscale/claims/thermo_claims.hpp"
