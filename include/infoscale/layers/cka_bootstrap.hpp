@@ -60,6 +60,17 @@ class cka_evidence {
     total_weight_ = (n.transpose() * weights_).transpose();
   }
 
+  /// Evidence whose CKA values were computed elsewhere: pairs[l][k] is the CKA of pair (l, l+1) on
+  /// weight set k of `plan` (layers/distributed/cka_state.hpp's per-sequence form, merged across
+  /// shards). Nothing can be added to it.
+  cka_evidence(const resampling_plan& plan, std::size_t layers, std::vector<std::vector<double>> pairs)
+      : plan_(plan), layers_(layers), pairs_(std::move(pairs)), fixed_(true) {
+    if (layers < 2 || pairs_.size() != layers - 1)
+      detail::raise("cka_evidence", "pairs", "must hold one entry per adjacent layer pair");
+    for (const auto& p : pairs_)
+      if (p.size() != plan.size()) detail::raise("cka_evidence", "pairs", "must give one CKA per weight set");
+  }
+
   /// Adds the next layer. The Grams are detail/gemm.hpp's (OpenBLAS or Eigen, threaded); the
   /// policy runs the per-sequence-pair block sums, each pair in its own slot (same bits on every
   /// thread count).
@@ -67,6 +78,7 @@ class cka_evidence {
   void add_layer(P policy, const matrix_view<T>& layer) {
     static_assert(!reads_device_memory<P>, "cka_evidence reads host memory: use seq, par or thrust_host");
     constexpr std::string_view function = "cka_evidence::add_layer";
+    if (fixed_) detail::raise(function, "layer", "cannot be added to evidence built from CKA values");
     detail::check_activations(layer, function, "layer");
     if (layer.extent(0) != tokens_) {
       detail::raise(function, "layer",
@@ -168,6 +180,7 @@ class cka_evidence {
   state previous_;
   std::size_t layers_ = 0;
   std::vector<std::vector<double>> pairs_;
+  bool fixed_ = false;
 };
 
 }  // namespace infoscale

@@ -30,6 +30,7 @@
 #include "infoscale/io/dtype.hpp"
 #include "infoscale/layers/attention_drift.hpp"
 #include "infoscale/layers/cka_bootstrap.hpp"
+#include "infoscale/layers/distributed/layer_state.hpp"
 #include "infoscale/layers/fusion.hpp"
 #include "infoscale/layers/layer_report.hpp"
 #include "infoscale/layers/peaks.hpp"
@@ -110,6 +111,52 @@ class layer_analysis {
   /// input in the report and in error messages.
   layer_analysis(std::vector<std::size_t> sequence_lengths, std::vector<std::vector<std::int64_t>> label_sets,
                  const layer_options& options, std::string source = "arrays")
+      : layer_analysis(std::move(sequence_lengths), std::move(label_sets), options, std::move(source), true) {
+  }
+
+  /// The analysis of a corpus collected in shards (layers/distributed/layer_shard.hpp) and merged:
+  /// S1 from the per-sequence CKA terms (the minibatch form, cka_state.hpp: a note says so), the
+  /// probes fitted here on the gathered features (`policy` runs their folds), S3 from the merged JS
+  /// sums. Every sequence of the corpus must be in `merged`. The same state gives the same report,
+  /// bit for bit, however the corpus was sharded.
+  template <ExecutionPolicy P>
+  layer_analysis(P policy, const layer_state& merged, const layer_options& options, std::string source)
+      : layer_analysis(ordered_lengths(merged), ordered_labels(merged), options, std::move(source), false) {
+    if (merged.hidden_layers() < 1) raise("state", "holds no hidden layer");
+    if (merged.attention && merged.attention_info.causal != options.causal_mask)
+      raise("state", std::string("was collected with the causal mask ") +
+                         (merged.attention_info.causal ? "on" : "off") + " but the options ask for it " +
+                         (options.causal_mask ? "on" : "off"));
+    cka_.emplace(merged.cka.evidence(plan_));
+    features_ = merged.features;
+    dtype_ = merged.dtype;
+    hidden_ = merged.hidden_layers();
+    if (probes_) {
+      for (std::size_t l = 0; l < hidden_; ++l) {
+        const std::vector<double> f = merged.probes->ordered_features(l);
+        add_probe_layer(policy, matrix_view<const double>(f.data(), {tokens_, features_},
+                                                          {static_cast<std::ptrdiff_t>(features_), 1}));
+      }
+    }
+    if (merged.attention) {
+      const auto order = merged.shard().order(function);
+      const std::size_t pairs = merged.attention->pairs();
+      for (std::size_t g = 0; g < order.size(); ++g) {
+        const auto sums = merged.attention->sums(order[g]);
+        for (std::size_t pair = 1; pair < pairs; ++pair) js_[g][pair] = sums.js_sum[pair];
+        rows_[g] = sums.rows;
+      }
+      const attention_inputs& a = merged.attention_info;
+      note_attention(a.dtype, pairs, a.heads, a.positions, a.padding);
+    }
+    notes_.push_back(
+        "collected in shards and merged: S1 is the per-sequence (minibatch) CKA, sums of unbiased HSIC over "
+        "sequences (Nguyen et al. 2021), not the one-Gram CKA of a single-process run");
+  }
+
+ private:
+  layer_analysis(std::vector<std::size_t> sequence_lengths, std::vector<std::vector<std::int64_t>> label_sets,
+                 const layer_options& options, std::string source, bool global_cka)
       : source_(std::move(source)),
         options_(options),
         lengths_(std::move(sequence_lengths)),
@@ -122,13 +169,28 @@ class layer_analysis {
     }
     if (tokens_ < 2) raise("sequence_lengths", "holds fewer than 2 tokens");
     detail::check_layer_options(options_, tokens_, lengths_.size(), function);
-    cka_.emplace(lengths_, plan_);
+    if (global_cka) cka_.emplace(lengths_, plan_);
     for (std::size_t t = 0; t < label_sets.size(); ++t) add_label_set(label_sets[t], t, label_sets.size());
     if (!labels_.empty()) probes_.emplace(lengths_, plan_);
     js_.resize(lengths_.size());
     rows_.assign(lengths_.size(), 0);
   }
 
+  static std::vector<std::size_t> ordered_lengths(const layer_state& merged) {
+    const auto order = merged.shard().order("layer_analysis");
+    std::vector<std::size_t> out;
+    for (const std::size_t i : order) out.push_back(merged.shard().lengths[i]);
+    return out;
+  }
+  static std::vector<std::vector<std::int64_t>> ordered_labels(const layer_state& merged) {
+    std::vector<std::vector<std::int64_t>> out;
+    if (merged.probes)
+      for (std::size_t t = 0; t < merged.probes->tasks(); ++t)
+        out.push_back(merged.probes->ordered_labels(t));
+    return out;
+  }
+
+ public:
   [[nodiscard]] std::size_t hidden_layers() const { return hidden_; }
   [[nodiscard]] std::size_t tokens() const { return tokens_; }
   [[nodiscard]] std::size_t sequences() const { return lengths_.size(); }
@@ -160,17 +222,7 @@ class layer_analysis {
     } catch (const error& e) {
       raise(source_, "hidden_states layer " + std::to_string(l) + ": " + e.what());
     }
-    if (probes_) {
-      probe_options popt;
-      popt.kind = options_.probe;
-      popt.seed = options_.seed;
-      popt.folds = options_.folds;
-      std::vector<std::vector<int>> predicted;
-      for (std::size_t t = 0; t < labels_.size(); ++t)
-        predicted.push_back(
-            cross_validated_predictions(policy, layer, std::span<const int>(labels_[t]), classes_[t], popt));
-      probes_->add_layer(labels_, predicted, classes_);
-    }
+    if (probes_) add_probe_layer(policy, layer);
     ++hidden_;
   }
 
@@ -331,6 +383,19 @@ class layer_analysis {
 
   [[noreturn]] void raise(std::string_view argument, const std::string& problem) const {
     detail::raise(function, argument, problem);
+  }
+
+  template <ExecutionPolicy P, class T>
+  void add_probe_layer(P policy, const matrix_view<T>& layer) {
+    probe_options popt;
+    popt.kind = options_.probe;
+    popt.seed = options_.seed;
+    popt.folds = options_.folds;
+    std::vector<std::vector<int>> predicted;
+    for (std::size_t t = 0; t < labels_.size(); ++t)
+      predicted.push_back(
+          cross_validated_predictions(policy, layer, std::span<const int>(labels_[t]), classes_[t], popt));
+    probes_->add_layer(labels_, predicted, classes_);
   }
 
   void add_label_set(const std::vector<std::int64_t>& ids, std::size_t task, std::size_t tasks) {

@@ -1,0 +1,166 @@
+#pragma once
+// One rank's collector for a data-parallel layer analysis: the sequences first..first+n-1 of a
+// corpus, fed as layer_analysis is (hidden states layer by layer, attention per sequence or as
+// per-batch JS sums), kept as a mergeable layer_state instead of being analysed. No layer or token
+// outside the shard is ever needed.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "infoscale/core/error.hpp"
+#include "infoscale/core/tensor_view.hpp"
+#include "infoscale/exec/policy.hpp"
+#include "infoscale/io/dtype.hpp"
+#include "infoscale/layers/attention_drift.hpp"
+#include "infoscale/layers/detail/matrix.hpp"
+#include "infoscale/layers/distributed/layer_state.hpp"
+
+namespace infoscale {
+
+class layer_shard {
+ public:
+  /// `sequence_lengths` of the shard's sequences (global indices first_sequence, ...), in the order
+  /// their rows are stacked; `label_sets` per probing task one id >= 0 per shard token (mapped to
+  /// classes only when the merged corpus is analysed); `causal`: the S3 mask.
+  layer_shard(std::vector<std::size_t> sequence_lengths, std::size_t first_sequence,
+              std::size_t total_sequences, std::vector<std::vector<std::int64_t>> label_sets,
+              bool causal = false)
+      : causal_(causal) {
+    if (sequence_lengths.empty()) raise("sequence_lengths", "is empty");
+    sequence_shard shard = sequence_shard::contiguous(
+        first_sequence, {sequence_lengths.begin(), sequence_lengths.end()}, total_sequences, function);
+    state_.cka = sequence_cka_state(shard);
+    if (!label_sets.empty()) state_.probes.emplace(shard, std::move(label_sets));
+    js_.resize(shard.size());
+    rows_.assign(shard.size(), 0);
+  }
+
+  [[nodiscard]] std::size_t hidden_layers() const { return state_.cka.layers(); }
+  [[nodiscard]] std::size_t tokens() const { return state_.shard().tokens(); }
+  [[nodiscard]] std::size_t sequences() const { return state_.shard().size(); }
+
+  /// Hidden state number hidden_layers() (0 = embeddings): [shard tokens, features].
+  template <ExecutionPolicy P, class T>
+  void add_hidden_layer(P policy, const matrix_view<T>& layer) {
+    const std::size_t l = hidden_layers();
+    if (l == 0) {
+      state_.features = layer.extent(1);
+      state_.dtype = std::string(io::name_of(io::element_type_of<std::remove_const_t<T>>));
+    } else if (layer.extent(1) != state_.features) {
+      raise("layer", "has " + std::to_string(layer.extent(1)) + " features in hidden layer " +
+                         std::to_string(l) + " but " + std::to_string(state_.features) + " in layer 0");
+    }
+    try {
+      state_.cka.add_layer(policy, layer);
+    } catch (const error& e) {
+      raise("layer", "hidden layer " + std::to_string(l) + ": " + e.what());
+    }
+    if (state_.probes) state_.probes->add_layer(layer);
+  }
+
+  /// The attention of one shard sequence (local index), every layer at once, as layer_analysis.
+  template <class T>
+  void add_attention_sequence(std::size_t sequence, std::span<const tensor_view<T, 3>> layers,
+                              std::span<const std::uint8_t> valid = {}) {
+    check_sequence(sequence);
+    attention_drift_sums sums;
+    try {
+      sums = attention_drift_statistics(layers, attention_mask{causal_, valid});
+    } catch (const error& e) {
+      raise("attentions", "of sequence " + std::to_string(sequence) + ": " + e.what());
+    }
+    for (std::size_t a = 0; a < sums.js_sum.size(); ++a) js_[sequence][a + 1] = sums.js_sum[a];
+    record_rows(sequence, sums.rows);
+    note_attention(std::string(io::name_of(io::element_type_of<std::remove_const_t<T>>)),
+                   layers.empty() ? 0 : layers[0].extent(0), layers.empty() ? 0 : layers[0].extent(1),
+                   !valid.empty());
+  }
+
+  /// The JS sums of one layer pair (>= 1) for a batch of shard sequences (local indices).
+  void add_attention_pair_sums(std::size_t pair, std::span<const std::size_t> sequences,
+                               std::span<const double> js_sums, std::span<const std::size_t> rows,
+                               const std::string& dtype, std::size_t heads, std::size_t positions) {
+    if (pair == 0) raise("pair", "must be >= 1 (pair 0 has no attention drift)");
+    if (sequences.size() != js_sums.size() || sequences.size() != rows.size())
+      raise("js_sums", "must give one sum and one row count per sequence");
+    for (std::size_t i = 0; i < sequences.size(); ++i) {
+      check_sequence(sequences[i]);
+      if (!std::isfinite(js_sums[i]) || js_sums[i] < 0.0) raise("js_sums", "must be finite and >= 0");
+      js_[sequences[i]][pair] = js_sums[i];
+      record_rows(sequences[i], rows[i]);
+    }
+    note_attention(dtype, heads, positions, true);
+  }
+
+  /// The shard's mergeable state; attention, when any was given, must cover every sequence and
+  /// every layer pair 1..L-1.
+  [[nodiscard]] layer_state state() const {
+    layer_state s = state_;
+    if (!has_attention_) return s;
+    const std::size_t layers = hidden_layers() == 0 ? 0 : hidden_layers() - 1;
+    if (layers < 2)
+      raise("attentions", "need at least 3 hidden layers (embeddings and 2 layers) beside them");
+    s.attention.emplace(state_.shard(), layers);
+    for (std::size_t i = 0; i < sequences(); ++i) {
+      attention_drift_sums sums{std::vector<double>(layers, 0.0), rows_[i]};  // pair 0: a placeholder
+      for (std::size_t pair = 1; pair < layers; ++pair) {
+        const auto it = js_[i].find(pair);
+        if (it == js_[i].end())
+          raise("attentions", "of shard sequence " + std::to_string(i) + " lack layer pair " +
+                                  std::to_string(pair) + " (attention for layers 1.." +
+                                  std::to_string(layers) + " is needed)");
+        sums.js_sum[pair] = it->second;
+      }
+      if (js_[i].size() != layers - 1)
+        raise("attentions", "of shard sequence " + std::to_string(i) + " cover " +
+                                std::to_string(js_[i].size() + 1) + " layers but hidden_states " +
+                                std::to_string(layers));
+      s.attention->set_sequence(i, sums);
+    }
+    s.attention_info = info_;
+    return s;
+  }
+
+ private:
+  static constexpr std::string_view function = "layer_shard";
+  [[noreturn]] static void raise(std::string_view argument, const std::string& problem) {
+    detail::raise(function, argument, problem);
+  }
+  void check_sequence(std::size_t s) const {
+    if (s >= sequences())
+      raise("sequence",
+            "is " + std::to_string(s) + " but the shard has " + std::to_string(sequences()) + " sequences");
+  }
+  void record_rows(std::size_t s, std::size_t rows) {
+    if (rows == 0) raise("rows", "of sequence " + std::to_string(s) + " is 0");
+    if (rows_[s] != 0 && rows_[s] != rows)
+      raise("attentions", "of sequence " + std::to_string(s) + " changes its row count between layer pairs");
+    rows_[s] = rows;
+  }
+  void note_attention(const std::string& dtype, std::size_t heads, std::size_t positions, bool padding) {
+    if (has_attention_ && (dtype != info_.dtype || heads != info_.heads))
+      raise("attentions", "change their type or head count between calls");
+    info_.dtype = dtype;
+    info_.heads = heads;
+    info_.positions = std::max<std::uint64_t>(info_.positions, positions);
+    info_.padding = info_.padding || padding;
+    info_.causal = causal_;
+    has_attention_ = true;
+  }
+
+  bool causal_ = false;
+  layer_state state_;
+  std::vector<std::map<std::size_t, double>> js_;  // per shard sequence: pair -> JS sum
+  std::vector<std::size_t> rows_;
+  bool has_attention_ = false;
+  attention_inputs info_;
+};
+
+}  // namespace infoscale
