@@ -571,5 +571,19 @@ def gaussian_kl_full(m0: Annotated[NDArray[numpy.float64], dict(shape=(None,), o
     Unlike the row-wise functions, the (small) inputs are copied into float64 Eigen matrices.
     """
 
+def claims(inputs: str = 'docs/claims') -> dict:
+    """
+    The claims ledger of the three papers, as `infoscale claims` writes docs/claims.md.
+
+    Every numbered equation, table and prediction of the entropic-scaling (ES), thermodynamics (TD) and
+    multi-scale (MS) papers, recomputed by the library, with a verdict: holds, fails, inconsistent,
+    not_testable or convention. The real-model rows read ladder.json, thermo.json and study.json from
+    the folder `inputs` (written by infoscale.ladder_study, thermo_study and study); a missing file
+    makes its rows not_testable, a corrupt one raises infoscale.Error naming it.
+
+    Returns a dict: rows (list of dicts with paper, place, claim, computed, found, verdict, note),
+    counts (verdict -> rows), sources (the files read) and markdown (docs/claims.md's text).
+    """
+
 from .pipeline import LayerAnalysis as LayerAnalysis, analyse_dump as analyse_dump, analyse_layers as analyse_layers
 from .report import LayerReport as LayerReport

@@ -181,5 +181,6 @@ void bind_layers(nb::module_& m);
 void bind_hvib(nb::module_& m);
 void bind_lm(nb::module_& m);
 void bind_manifold(nb::module_& m);
+void bind_claims(nb::module_& m);
 
 }  // namespace infoscale::python

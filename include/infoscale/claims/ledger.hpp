@@ -44,7 +44,8 @@ inline std::optional<nlohmann::json> read_ledger_input(const std::filesystem::pa
   const auto take = [&](const char* file, std::optional<nlohmann::json>& slot) {
     const auto path = folder / file;
     slot = read_ledger_input(path, file);
-    in.sources.push_back(path.generic_string() + (slot ? "" : " (missing: its rows are not testable)"));
+    // The file's name only: the ledger must not depend on where the inputs folder lies.
+    in.sources.push_back(std::string(file) + (slot ? "" : " (missing: its rows are not testable)"));
   };
   take("ladder.json", in.ladder);
   take("thermo.json", in.thermo);

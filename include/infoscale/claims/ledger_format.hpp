@@ -56,7 +56,7 @@ inline std::string cell(const std::string& s) {
     for (const auto v : all_verdicts) out += " | " + std::to_string(l.count(paper, v));
     out += " |\n";
   }
-  out += "\nReal-model rows read:\n\n";
+  out += "\nReal-model rows read (from the inputs folder, `docs/claims/` by default):\n\n";
   for (const auto& s : l.sources) out += "- `" + s + "`\n";
   const auto section = [&](const char* paper, const char* title) {
     out += std::string("\n## ") + title +
