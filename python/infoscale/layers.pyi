@@ -1428,3 +1428,75 @@ def run_study(models: Sequence[tuple[str, str, LayerReport, Sequence[tuple[str, 
     predictions 2.1 (structure_magnitude: |% change| rather than the signed increase; alpha) and 3.1
     (brittleness_ratio; gamma_L in percent per sigma or in the metric's unit).
     """
+
+class LayerState:
+    """
+    One shard's mergeable evidence for the layer analysis (per-sequence CKA terms, probe
+    labels and features, attention JS sums); see docs/distributed.md.
+    """
+
+    @property
+    def sequences(self) -> int:
+        """Sequences held (of `total_sequences`)."""
+
+    @property
+    def total_sequences(self) -> int: ...
+
+    @property
+    def sequence_ids(self) -> list[int]:
+        """Global index of each held sequence, in held order."""
+
+    @property
+    def hidden_layers(self) -> int: ...
+
+    @property
+    def features(self) -> int: ...
+
+    def merge(self, other: LayerState) -> None:
+        """
+        Appends another shard's sequences (disjoint, same layers and inputs) in place; any order gives
+        the same report.
+        """
+
+    def serialize(self) -> bytes:
+        """
+        The state as bytes (little-endian, magic 'ISLSTATE', version, FNV-1a checksum).
+        """
+
+    @staticmethod
+    def deserialize(data: bytes) -> LayerState:
+        """
+        The state serialize() wrote; truncated, corrupted or foreign bytes raise infoscale.Error.
+        """
+
+    def report(self, source: str = 'arrays', *, resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, policy: str = 'par', notes: Sequence[str] = [], normalizations: Sequence[str] = []) -> list[LayerReport]:
+        """
+        The merged corpus' LayerReports, one per entry of `normalizations` (default: the option's):
+        every sequence must be held. The probes are fitted here on the gathered features.
+        """
+
+class LayerShardCore:
+    """
+    One rank's collector (infoscale.distributed.LayerShard wraps it): fed like
+    LayerAnalysisCore, it keeps a LayerState.
+    """
+
+    def __init__(self, sequence_lengths: Sequence[int], first_sequence: int, total_sequences: int, labels: Sequence[Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)]], *, causal: bool = False) -> None: ...
+
+    @property
+    def hidden_layers(self) -> int: ...
+
+    @property
+    def tokens(self) -> int: ...
+
+    @property
+    def sequences(self) -> int: ...
+
+    def add_hidden_layer(self, layer: Annotated[NDArray, dict(writable=False)], policy: str = 'par') -> None: ...
+
+    def add_attention_sequence(self, sequence: int, layers: Annotated[NDArray, dict(writable=False)], valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> None: ...
+
+    def add_attention_pair_sums(self, pair: int, sequences: Sequence[int], js_sums: Sequence[float], rows: Sequence[int], dtype: str, heads: int, positions: int) -> None: ...
+
+    def state(self) -> LayerState:
+        """The shard's LayerState (attention checked complete)."""

@@ -14,6 +14,7 @@
 #include "infoscale/layers/layer_dump.hpp"
 #include "infoscale/layers/report_format.hpp"
 #include "infoscale/layers/report_svg.hpp"
+#include "layer_options.hpp"
 #include "tensors.hpp"
 
 namespace infoscale::python {
@@ -21,36 +22,6 @@ namespace {
 
 using namespace nb::literals;
 constexpr std::string_view function = "layers";
-
-signal_normalization parse_normalization(const std::string& normalization) {
-  if (normalization != "max" && normalization != "minmax")
-    detail::raise(function, "normalization", "must be 'max' or 'minmax', got '" + normalization + "'");
-  return normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
-}
-
-layer_options make_options(std::size_t resamples, std::uint64_t seed, std::array<double, 3> weights,
-                           const std::string& normalization, double min_prominence, bool edges,
-                           const std::string& probe, bool causal, std::size_t folds) {
-  layer_options o;
-  o.resamples = resamples;
-  o.seed = seed;
-  o.weights = weights;
-  o.normalization = parse_normalization(normalization);
-  o.min_prominence = min_prominence;
-  o.include_edges = edges;
-  if (probe != "logistic" && probe != "mlp" && probe != "ridge")
-    detail::raise(function, "probe", "must be 'logistic', 'mlp' or 'ridge', got '" + probe + "'");
-  o.probe = probe == "mlp" ? probe_kind::mlp : probe == "ridge" ? probe_kind::ridge : probe_kind::logistic;
-  o.causal_mask = causal;
-  o.folds = folds;
-  return o;
-}
-
-std::vector<std::vector<std::int64_t>> label_sets(const std::vector<int_array_in>& labels) {
-  std::vector<std::vector<std::int64_t>> out;
-  for (const auto& l : labels) out.push_back(to_vector(l));
-  return out;
-}
 
 // The safetensors name (F16, BF16, F32, F64) of a kernel dtype.
 std::string dtype_text(dtype t) {
@@ -77,10 +48,6 @@ nb::object probes_dict(const layer_report& r) {
   d["folds"] = r.probes->folds;
   return std::move(d);
 }
-
-#define INFOSCALE_LAYER_OPTIONS                                                                        \
-  "resamples"_a = 1000, "seed"_a = 0, "weights"_a = default_signal_weights, "normalization"_a = "max", \
-  "min_prominence"_a = 0.3, "edges"_a = false, "probe"_a = "logistic", "causal"_a = false, "folds"_a = 5
 
 constexpr const char* options_doc =
     "resamples : int, default 1000\n    Bootstrap resamples over sequences (0: no interval; else at least "

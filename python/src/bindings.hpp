@@ -178,6 +178,7 @@ void bind_info(nb::module_& m);
 void bind_thermo(nb::module_& m);
 void bind_models(nb::module_& m);
 void bind_layers(nb::module_& m);
+void bind_distributed(nb::module_& m);
 void bind_hvib(nb::module_& m);
 void bind_lm(nb::module_& m);
 void bind_manifold(nb::module_& m);

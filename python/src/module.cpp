@@ -42,6 +42,7 @@ NB_MODULE(_core, m) {
   infoscale::python::bind_thermo(m);
   infoscale::python::bind_models(m);
   infoscale::python::bind_layers(m);
+  infoscale::python::bind_distributed(m);  // into infoscale.layers: after the LayerReport it returns
   infoscale::python::bind_hvib(m);
   infoscale::python::bind_lm(m);
   infoscale::python::bind_manifold(m);

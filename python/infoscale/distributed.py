@@ -1,0 +1,258 @@
+"""The layer analysis of ``infoscale layers`` data-parallel on ``torch.distributed``: each rank runs
+the model over its shard of the texts and keeps a mergeable :class:`infoscale.layers.LayerState`;
+the states are gathered to rank 0 in rank order, merged, and rank 0 fuses the signals, finds the
+peaks, runs the bootstrap over every sequence and returns (or writes) the report. Launch with
+``torchrun`` (gloo on CPUs, NCCL on GPUs)::
+
+    torchrun --nproc_per_node=2 -m infoscale.distributed --model llama-a --out build/distributed
+
+What is merged (``docs/distributed.md``): per sequence, the unbiased HSIC terms of S1 (the
+minibatch CKA of Nguyen et al. 2021, one sequence per minibatch: the form of CKA that shards),
+the attention JS sums of S3, and the probes' token labels and features (the probes are fitted on
+rank 0 with cross-validation over all tokens). Every per-sequence number is computed from that
+sequence alone and merged in global order, so the report does not depend on the number of ranks,
+bit for bit, provided each sequence's activations do: shards are cut on batch boundaries, so every
+batch (and its padding) is the same whatever the world size.
+
+A rank that fails makes every rank raise :class:`RankFailure` naming it before anything is
+gathered (an all-reduce of an ok/failed flag); a rank that dies makes the collectives fail (gloo
+sees the closed connection, else the process group's timeout), so no partial report is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import os
+import pathlib
+import sys
+import tempfile
+import traceback
+from typing import Any, List, Optional, Sequence
+
+import numpy as np
+
+from . import _core
+from . import layers as _L
+from .pipeline import DEFAULT_WEIGHTS, LayerAnalysis, label_sets
+
+Error = _core.Error
+LayerState = _core.layers.LayerState
+
+
+class RankFailure(RuntimeError):
+    """A rank of the job failed; the message names every failed rank and its error."""
+
+
+class LayerShard(LayerAnalysis):
+    """One rank's collector: :class:`infoscale.LayerAnalysis`'s feeding methods (hidden layers in
+    order, attention per sequence or per batch and layer) over the shard's sequences (local indices
+    0..n-1; global ``first_sequence``...), kept as a :class:`LayerState` (:meth:`state`)."""
+
+    def __init__(self, sequence_lengths: Sequence[int], first_sequence: int, total_sequences: int, *,
+                 labels: Any = None, causal: bool = False, policy: str = "par") -> None:
+        self.policy = policy
+        self.causal = bool(causal)
+        self._core = _L.LayerShardCore([int(n) for n in sequence_lengths], int(first_sequence), int(total_sequences),
+                                       label_sets(labels), causal=self.causal)
+        self._previous = None
+
+    def state(self) -> LayerState:
+        return self._core.state()
+
+    def report(self, *args: Any, **kwargs: Any) -> Any:
+        raise Error("infoscale::layer_shard: a shard has no report: merge the ranks' states (LayerState.report)")
+
+
+def shard_of(sequences: int, batch_size: int, world: int, rank: int) -> range:
+    """The sequences of `rank`: whole batches of `batch_size`, the batches dealt in contiguous
+    blocks, so a batch is the same batch whatever the world size."""
+    if batch_size < 1:
+        raise Error("infoscale::distributed: argument 'batch_size' must be >= 1")
+    n_batches = -(-sequences // batch_size)
+    if n_batches < world:
+        raise Error(f"infoscale::distributed: argument 'texts' gives {n_batches} batches of {batch_size} for "
+                    f"{world} ranks; every rank needs at least one (use a smaller batch_size or fewer ranks)")
+    first, last = rank * n_batches // world, (rank + 1) * n_batches // world
+    return range(first * batch_size, min(sequences, last * batch_size))
+
+
+def collect_state(model: Any, tokenizer: Any, texts: Sequence[str], shard: range, *, labels: Any = None,
+                  batch_size: int = 8, device: Any = None, max_length: Optional[int] = None,
+                  attentions: bool = True, causal: bool = False, spill_dir: Optional[str] = None,
+                  blocks: Any = None, attention_modules: Any = None, policy: str = "par") -> LayerState:
+    """Runs `model` over ``texts[shard]`` with the existing collector (infoscale.hf) and returns the
+    shard's state. ``labels`` as :func:`infoscale.hf.layer_report` (per text, or a dict of tasks)."""
+    from .hf.batches import tokenize
+    from .hf.collector import _Spill, _Stream, _labels, _layout, _run
+
+    ids = tokenize(tokenizer, [texts[i] for i in shard], max_length)
+    lengths, offsets = _layout(ids)
+    if labels is not None:
+        labels = ({k: [v[i] for i in shard] for k, v in labels.items()} if isinstance(labels, dict)
+                  else [labels[i] for i in shard])
+    collector = LayerShard(lengths, shard.start, len(texts), labels=_labels(labels, lengths), causal=causal,
+                           policy=policy)
+    with contextlib.ExitStack() as stack:
+        spill = None
+        if len(ids) > batch_size:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="infoscale-shard-", dir=spill_dir))
+            spill = _Spill(folder, int(offsets[-1]))
+        _run(model, tokenizer, ids, _Stream(collector, offsets, spill), batch_size=batch_size, device=device,
+             attentions=attentions, blocks=blocks, attention_modules=attention_modules)
+        if spill is not None:
+            for layer in spill.layers():
+                collector.add_hidden_layer(layer)
+    return collector.state()
+
+
+def _world() -> tuple:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _flag_device() -> Any:
+    import torch
+    import torch.distributed as dist
+
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def gather_states(state: Optional[LayerState], error: Optional[str]) -> Optional[List[LayerState]]:
+    """Every rank's state on rank 0 in rank order (None elsewhere). Before anything is gathered each
+    rank says whether it failed (`error`), by an all-reduce; if one did, every rank raises
+    RankFailure naming the failed ranks and their errors."""
+    import torch
+    import torch.distributed as dist
+
+    rank, world = _world()
+    if world == 1:
+        if error is not None:
+            raise RankFailure(f"infoscale.distributed: rank 0 failed: {error}")
+        return [state]
+    flag = torch.tensor([0 if error is None else 1], dtype=torch.int64, device=_flag_device())
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    if int(flag.item()) != 0:
+        errors: List[Optional[str]] = [None] * world
+        dist.all_gather_object(errors, error)
+        failed = "; ".join(f"rank {r}: {e}" for r, e in enumerate(errors) if e is not None)
+        raise RankFailure(f"infoscale.distributed: {failed} (no report: every rank's shard is needed)")
+    payload = state.serialize()
+    gathered: Optional[List[Any]] = [None] * world if rank == 0 else None
+    dist.gather_object(payload, gathered, dst=0)
+    if rank != 0:
+        return None
+    return [LayerState.deserialize(b) for b in gathered]
+
+
+def merge_states(states: Sequence[LayerState]) -> LayerState:
+    """The states merged into the first, in the order given (rank order); the report does not
+    depend on the order."""
+    merged = states[0]
+    for s in states[1:]:
+        merged.merge(s)
+    return merged
+
+
+def layer_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, labels: Any = None, batch_size: int = 8,
+                  device: Any = None, max_length: Optional[int] = None, attentions: bool = True,
+                  normalizations: Sequence[str] = ("max",), resamples: int = 1000, seed: int = 0,
+                  weights: Sequence[float] = DEFAULT_WEIGHTS, min_prominence: float = 0.3, edges: bool = False,
+                  probe: str = "logistic", causal: bool = False, folds: int = 5, policy: str = "par",
+                  source: Optional[str] = None, spill_dir: Optional[str] = None, blocks: Any = None,
+                  attention_modules: Any = None) -> Optional[list]:
+    """The LayerReports (one per entry of `normalizations`) of `model` on `texts`, collected on every
+    rank of the initialised process group (or in this process alone when there is none); rank 0
+    returns them, the other ranks None. Options as :func:`infoscale.hf.layer_report`."""
+    from .hf.collector import _source
+
+    rank, world = _world()
+    state, error = None, None
+    try:
+        state = collect_state(model, tokenizer, texts, shard_of(len(texts), batch_size, world, rank), labels=labels,
+                              batch_size=batch_size, device=device, max_length=max_length, attentions=attentions,
+                              causal=causal, spill_dir=spill_dir, blocks=blocks,
+                              attention_modules=attention_modules, policy=policy)
+    except Exception as e:  # reported to every rank before any gather, then raised there
+        if world == 1:
+            raise
+        traceback.print_exc()  # where it failed, on the failing rank's stderr
+        error = f"{type(e).__name__}: {e}"
+    states = gather_states(state, error)
+    if states is None:
+        return None
+    merged = merge_states(states)
+    notes = [f"data-parallel over {world} rank(s): batches of {batch_size} dealt in contiguous blocks"]
+    return merged.report(source or _source(model), resamples=int(resamples), seed=int(seed),
+                         weights=tuple(float(w) for w in weights), normalization=normalizations[0],
+                         min_prominence=float(min_prominence), edges=bool(edges), probe=probe, causal=bool(causal),
+                         folds=int(folds), policy=policy, notes=notes, normalizations=list(normalizations))
+
+
+def init_process_group(backend: Optional[str] = None, timeout_s: float = 600.0) -> None:
+    """torch.distributed from torchrun's environment: NCCL when CUDA is there, else gloo, with a
+    timeout on every collective (a rank that hangs fails the job instead of stalling it)."""
+    import torch
+    import torch.distributed as dist
+
+    if backend is None:
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+    if backend == "nccl":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout_s))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="torchrun ... -m infoscale.distributed",
+                                 description="The layer report of a shipped decoder, data-parallel over the ranks.")
+    ap.add_argument("--model", default="llama-a", help="a shipped model (models/austen/NAME) or a HF folder")
+    ap.add_argument("--texts-limit", type=int, help="the first N held-out labelled segments")
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--probe", choices=("logistic", "mlp", "ridge"), default="ridge")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--no-labels", action="store_true")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds a collective may wait")
+    ap.add_argument("--out", help="folder for report.txt and report.json (rank 0)")
+    a = ap.parse_args(argv)
+    from . import models
+    from .study import TASKS, shipped_corpus
+
+    if "RANK" in os.environ:
+        init_process_group(timeout_s=a.timeout)
+    path = pathlib.Path(a.model)
+    model, tok = (models.load_causal_lm(path, path) if path.is_dir() else models.load_shipped(a.model))
+    texts, labels, _ = shipped_corpus()
+    if a.texts_limit is not None:
+        texts = texts[:a.texts_limit]
+        labels = {k: v[:a.texts_limit] for k, v in labels.items()}
+    import torch
+
+    device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if torch.cuda.is_available() else None
+    reports = layer_reports(model, tok, texts, labels=None if a.no_labels else {k: labels[k] for k in TASKS},
+                            batch_size=a.batch_size, device=device, resamples=a.resamples, seed=a.seed, probe=a.probe, folds=a.folds,
+                            source=a.model)
+    if reports is not None:
+        text, js = str(reports[0]), reports[0].to_json()
+        if a.out:
+            out = pathlib.Path(a.out)
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "report.txt").write_text(text + "\n")
+            (out / "report.json").write_text(js + "\n")
+        print(text)
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+// Data-parallel layer analysis (layers/distributed/): the per-rank collector (LayerShardCore,
+// fed like LayerAnalysisCore) and its mergeable, serialisable state (LayerState), bound into
+// infoscale.layers. infoscale/distributed.py moves the states through torch.distributed.
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <cstddef>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "infoscale/layers/distributed/layer_shard.hpp"
+#include "infoscale/layers/layer_analysis.hpp"
+#include "layer_options.hpp"
+#include "tensors.hpp"
+
+namespace infoscale::python {
+namespace {
+
+using namespace nb::literals;
+constexpr std::string_view shard_function = "layer_shard";
+
+nb::bytes to_bytes(const std::vector<std::byte>& b) {
+  return nb::bytes(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+std::vector<std::byte> from_bytes(const nb::bytes& b) {
+  std::vector<std::byte> out(b.size());
+  if (b.size() != 0) std::memcpy(out.data(), b.c_str(), b.size());
+  return out;
+}
+
+}  // namespace
+
+void bind_distributed(nb::module_& m) {
+  nb::module_ layers = nb::borrow<nb::module_>(m.attr("layers"));
+
+  nb::class_<layer_state>(
+      layers, "LayerState",
+      "One shard's mergeable evidence for the layer analysis (per-sequence CKA terms, probe\n"
+      "labels and features, attention JS sums); see docs/distributed.md.")
+      .def_prop_ro(
+          "sequences", [](const layer_state& s) { return s.shard().size(); },
+          "Sequences held (of `total_sequences`).")
+      .def_prop_ro("total_sequences", [](const layer_state& s) { return s.shard().total; })
+      .def_prop_ro(
+          "sequence_ids", [](const layer_state& s) { return s.shard().ids; },
+          "Global index of each held sequence, in held order.")
+      .def_prop_ro("hidden_layers", &layer_state::hidden_layers)
+      .def_prop_ro("features", [](const layer_state& s) { return s.features; })
+      .def("merge", &layer_state::merge, "other"_a,
+           "Appends another shard's sequences (disjoint, same layers and inputs) in place; any order gives\n"
+           "the same report.")
+      .def(
+          "serialize", [](const layer_state& s) { return to_bytes(s.serialize()); },
+          "The state as bytes (little-endian, magic 'ISLSTATE', version, FNV-1a checksum).")
+      .def_static(
+          "deserialize", [](const nb::bytes& b) { return layer_state::deserialize(from_bytes(b)); }, "data"_a,
+          "The state serialize() wrote; truncated, corrupted or foreign bytes raise infoscale.Error.")
+      .def(
+          "report",
+          [](const layer_state& s, const std::string& source, std::size_t resamples, std::uint64_t seed,
+             std::array<double, 3> weights, const std::string& normalization, double min_prominence,
+             bool edges, const std::string& probe, bool causal, std::size_t folds, const std::string& policy,
+             const std::vector<std::string>& notes, const std::vector<std::string>& normalizations) {
+            const layer_options o = make_options(resamples, seed, weights, normalization, min_prominence,
+                                                 edges, probe, causal, folds);
+            std::vector<std::optional<signal_normalization>> fusions;
+            for (const auto& n : normalizations) fusions.emplace_back(parse_normalization(n));
+            if (fusions.empty()) fusions.emplace_back(std::nullopt);
+            nb::gil_scoped_release release;
+            return visit_policy(policy, "layers", [&](auto pol) {
+              layer_analysis a(pol, s, o, source);
+              for (const auto& n : notes) a.note(n);
+              std::vector<layer_report> out;
+              for (const auto& f : fusions) out.push_back(a.report(pol, f));
+              return out;
+            });
+          },
+          "source"_a = "arrays", nb::kw_only(), INFOSCALE_LAYER_OPTIONS, "policy"_a = "par",
+          "notes"_a = std::vector<std::string>{}, "normalizations"_a = std::vector<std::string>{},
+          "The merged corpus' LayerReports, one per entry of `normalizations` (default: the option's):\n"
+          "every sequence must be held. The probes are fitted here on the gathered features.");
+
+  nb::class_<layer_shard>(layers, "LayerShardCore",
+                          "One rank's collector (infoscale.distributed.LayerShard wraps it): fed like\n"
+                          "LayerAnalysisCore, it keeps a LayerState.")
+      .def(
+          "__init__",
+          [](layer_shard* self, std::vector<std::size_t> lengths, std::size_t first_sequence,
+             std::size_t total_sequences, const std::vector<int_array_in>& labels, bool causal) {
+            new (self)
+                layer_shard(std::move(lengths), first_sequence, total_sequences, label_sets(labels), causal);
+          },
+          "sequence_lengths"_a, "first_sequence"_a, "total_sequences"_a, "labels"_a, nb::kw_only(),
+          "causal"_a = false)
+      .def_prop_ro("hidden_layers", &layer_shard::hidden_layers)
+      .def_prop_ro("tokens", &layer_shard::tokens)
+      .def_prop_ro("sequences", &layer_shard::sequences)
+      .def(
+          "add_hidden_layer",
+          [](layer_shard& a, const array_in& layer, const std::string& policy) {
+            const matrix_input in =
+                as_strict_matrix(layer, shard_function, "hidden_states", "[tokens, features]");
+            nb::gil_scoped_release release;
+            visit_dtype(in, "hidden_states", [&](auto v) {
+              visit_policy(policy, shard_function, [&](auto pol) { a.add_hidden_layer(pol, v); });
+              return 0;
+            });
+          },
+          "layer"_a, "policy"_a = "par")
+      .def(
+          "add_attention_sequence",
+          [](layer_shard& a, std::size_t sequence, const array_in& layers_in,
+             std::optional<int_array_in> valid) {
+            const auto in =
+                as_tensor<4>(layers_in, shard_function, "attentions", "[layers, heads, queries, keys]");
+            std::vector<std::uint8_t> keys;
+            if (valid) {
+              for (std::size_t i = 0; i < valid->shape(0); ++i) {
+                const auto v = valid->data()[i];
+                if (v != 0 && v != 1) detail::raise(shard_function, "valid", "has a value other than 0 or 1");
+                keys.push_back(static_cast<std::uint8_t>(v));
+              }
+            }
+            nb::gil_scoped_release release;
+            visit_type(in.type, [&](auto tag) {
+              using t = typename decltype(tag)::type;
+              const auto views = views_along_first<t>(in, "attentions");
+              a.add_attention_sequence(sequence, std::span<const tensor_view<const t, 3>>(views),
+                                       std::span<const std::uint8_t>(keys));
+              return 0;
+            });
+          },
+          "sequence"_a, "layers"_a, "valid"_a = nb::none())
+      .def(
+          "add_attention_pair_sums",
+          [](layer_shard& a, std::size_t pair, std::vector<std::size_t> sequences, std::vector<double> js,
+             std::vector<std::size_t> rows, const std::string& dtype_name, std::size_t heads,
+             std::size_t positions) {
+            a.add_attention_pair_sums(pair, sequences, js, rows, dtype_name, heads, positions);
+          },
+          "pair"_a, "sequences"_a, "js_sums"_a, "rows"_a, "dtype"_a, "heads"_a, "positions"_a)
+      .def("state", &layer_shard::state, "The shard's LayerState (attention checked complete).");
+}
+
+}  // namespace infoscale::python

@@ -1,0 +1,131 @@
+"""infoscale.distributed under torchrun: 2 CPU ranks (gloo) give the 1-process report bit for bit,
+and a rank that raises or dies fails the job with the rank named and no report written."""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+from infoscale import models  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+WORKER = HERE / "distributed_worker.py"
+pytestmark = pytest.mark.skipif("llama-w32" not in models.shipped_models(), reason="models/austen not present")
+
+
+def _env():
+    env = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="passive", HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1")
+    return env
+
+
+def _torchrun(out, *extra, timeout=120):
+    torchrun = shutil.which("torchrun", path=str(pathlib.Path(sys.executable).parent)) or "torchrun"
+    cmd = [torchrun, "--nproc_per_node=2", "--standalone", str(WORKER),
+           "--out", str(out), *extra]
+    return subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def _alone(out, *extra):
+    return subprocess.run([sys.executable, "-P", str(WORKER), "--out", str(out), *extra], env=_env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_two_ranks_equal_one_process_bit_for_bit(tmp_path):
+    one = _alone(tmp_path / "one", "--pipeline")
+    assert one.returncode == 0, one.stderr[-3000:]
+    two = _torchrun(tmp_path / "two")
+    assert two.returncode == 0, two.stderr[-3000:]
+    for name in ("max", "minmax"):
+        a = (tmp_path / "one" / f"report_{name}.json").read_text()
+        b = (tmp_path / "two" / f"report_{name}.json").read_text()
+        # the one note that names the world size aside, the same bytes
+        assert a.replace("over 1 rank(s)", "over N rank(s)") == b.replace("over 2 rank(s)", "over N rank(s)")
+    merged = json.loads((tmp_path / "two" / "report_max.json").read_text())
+    assert merged["sequences"] == 16 and "minibatch" in json.dumps(merged["notes"])
+    # S2, S3, the probe scores and I(Y; Yhat) are the single-process pipeline's, bit for bit: the
+    # states carry the same evidence; only S1's estimator differs (per-sequence unbiased HSIC)
+    pipeline = json.loads((tmp_path / "one" / "pipeline.json").read_text())
+    for key in ("s2", "s3"):
+        assert [p[key] for p in merged["pairs"]] == [p[key] for p in pipeline["pairs"]], key
+    for key in ("probe_scores", "information_bits"):
+        assert merged[key] == pipeline[key], key
+    assert [p["s1"] for p in merged["pairs"]] != [p["s1"] for p in pipeline["pairs"]]
+
+
+@pytest.mark.parametrize("mode", ["raise", "kill"])
+def test_a_failing_rank_fails_the_job_and_writes_no_report(tmp_path, mode):
+    run = _torchrun(tmp_path / "out", "--fail-rank", "1", "--fail-mode", mode)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert not (tmp_path / "out").exists()
+    if mode == "raise":
+        assert "RankFailure" in output and "rank 1: RuntimeError: injected failure on rank 1" in output
+    else:
+        assert "Signal 9" in output or "SIGKILL" in output
+
+
+def test_states_merge_in_python_and_bad_bytes_are_named_errors():
+    import numpy as np
+
+    import infoscale
+    from infoscale import layers as L
+
+    rng = np.random.default_rng(4)
+    lengths = [5, 6, 4, 7, 5]
+    n = sum(lengths)
+    h = [rng.standard_normal((n, 6))]
+    for _ in range(4):
+        h.append(h[-1] + 0.5 * rng.standard_normal((n, 6)))
+    y = rng.integers(0, 3, n)
+
+    def state(first, count):
+        start = sum(lengths[:first])
+        end = start + sum(lengths[first:first + count])
+        s = L.LayerShardCore(lengths[first:first + count], first, len(lengths), [y[start:end]])
+        for layer in h:
+            s.add_hidden_layer(layer[start:end])
+        return s.state()
+
+    options = dict(resamples=20, probe="ridge", folds=3, min_prominence=0.0)
+    whole = state(0, 5).report("x", **options)[0].to_json()
+    a, b = state(0, 2), state(2, 3)
+    merged = L.LayerState.deserialize(b.serialize())
+    merged.merge(L.LayerState.deserialize(a.serialize()))
+    assert merged.sequence_ids == [2, 3, 4, 0, 1]
+    assert merged.report("x", **options)[0].to_json() == whole
+    with pytest.raises(infoscale.Error, match="sequence 2 is missing"):
+        a.report("x", **options)
+    data = bytearray(a.serialize())
+    data[len(data) // 2] ^= 1
+    with pytest.raises(infoscale.Error, match="checksum"):
+        L.LayerState.deserialize(bytes(data))
+    with pytest.raises(infoscale.Error, match="magic"):
+        L.LayerState.deserialize(b"NOTSTATE" + bytes(40))
+    with pytest.raises(infoscale.Error, match="must be disjoint"):
+        a.merge(a)
+    unrelated = L.LayerShardCore(lengths, 0, len(lengths), [])
+    for _ in range(3):
+        unrelated.add_hidden_layer(rng.standard_normal((n, 6)))
+    with pytest.raises(infoscale.Error, match="S1 = 1/CKA needs CKA > 0|CKA of"):
+        unrelated.state().report("x", resamples=0)
+    with pytest.raises(infoscale.Error, match="at least 4"):
+        L.LayerShardCore([3, 5], 0, 2, [])
+
+
+def test_the_volume_script_formula_counts_the_serialised_bytes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("distributed_volume",
+                                                  HERE.parents[1] / "scripts" / "distributed_volume.py")
+    volume = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(volume)
+    for L, d, lengths, tasks, probes in ((3, 4, [4, 6], 2, True), (10, 8, [5] * 3, 0, False)):
+        assert volume.measure(L, d, lengths, tasks, probes) == volume.closed_form(L, d, len(lengths), sum(lengths),
+                                                                                tasks, probes)
