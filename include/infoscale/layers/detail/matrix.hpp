@@ -20,6 +20,10 @@
 
 namespace infoscale::detail {
 
+/// Matrices with at least this many entries are widened and centred on OpenMP threads; smaller
+/// passes are too short to pay for a thread team. One constant, so the two passes switch together.
+inline constexpr std::size_t parallel_matrix_entries = std::size_t{1} << 20;
+
 inline Eigen::Index idx_of(std::size_t n) {
   return static_cast<Eigen::Index>(n);
 }
@@ -48,7 +52,7 @@ Eigen::MatrixXd to_matrix(const matrix_view<T>& x) {
     }
   };
   const std::size_t tiles = (columns + tile - 1) / tile;
-  if (rows * columns >= (std::size_t{1} << 20)) {
+  if (rows * columns >= parallel_matrix_entries) {
     for_each_index(par, tiles, copy_tile_columns);
   } else {
     for_each_index(seq, tiles, copy_tile_columns);
@@ -78,13 +82,17 @@ inline void check_not_constant(const Eigen::MatrixXd& centred, std::string_view 
   }
 }
 
-/// The exponent e for which m * 2^-e has its largest |entry| in [0.5, 1) (0 for a zero matrix).
-inline int scale_exponent(const Eigen::MatrixXd& m) {
-  const double largest = m.size() == 0 ? 0.0 : m.cwiseAbs().maxCoeff();
+/// The exponent e for which largest * 2^-e lies in [0.5, 1) (0 for 0, NaN or inf).
+inline int exponent_of_largest(double largest) {
   if (!(largest > 0.0) || !std::isfinite(largest)) return 0;
   int exponent = 0;
   (void)std::frexp(largest, &exponent);
   return exponent;
+}
+
+/// The exponent e for which m * 2^-e has its largest |entry| in [0.5, 1) (0 for a zero matrix).
+inline int scale_exponent(const Eigen::MatrixXd& m) {
+  return exponent_of_largest(m.size() == 0 ? 0.0 : m.cwiseAbs().maxCoeff());
 }
 
 /// m *= 2^-exponent, exactly (only the exponents change) unless entries become subnormal. Two
@@ -112,7 +120,7 @@ inline void centre_for_similarity(Eigen::MatrixXd& m, std::string_view function,
   // arithmetic as scaling, centring and rescaling the whole matrix in turn.
   const auto columns = static_cast<std::size_t>(m.cols());
   const auto parallel = [&](const auto& body) {
-    if (m.size() >= (Eigen::Index{1} << 20)) {
+    if (static_cast<std::size_t>(m.size()) >= parallel_matrix_entries) {
       for_each_index(par, columns, body);
     } else {
       for_each_index(seq, columns, body);
@@ -121,8 +129,7 @@ inline void centre_for_similarity(Eigen::MatrixXd& m, std::string_view function,
   std::vector<double> magnitude(columns);
   parallel([&](std::size_t j) { magnitude[j] = m.col(static_cast<Eigen::Index>(j)).cwiseAbs().maxCoeff(); });
   const double largest = columns == 0 ? 0.0 : *std::max_element(magnitude.begin(), magnitude.end());
-  int exponent = 0;
-  if (largest > 0.0 && std::isfinite(largest)) (void)std::frexp(largest, &exponent);
+  const int exponent = exponent_of_largest(largest);
   // A column constant to working precision keeps only the rounding of its mean (~ n eps |x|): zero
   // it, so that a constant representation is reported as constant rather than compared as noise.
   const double slack = 4.0 * static_cast<double>(m.rows()) * std::numeric_limits<double>::epsilon();
@@ -142,8 +149,7 @@ inline void centre_for_similarity(Eigen::MatrixXd& m, std::string_view function,
       columns == 0 ? 0.0 : *std::max_element(centred_magnitude.begin(), centred_magnitude.end());
   if (!(centred_largest > 0.0))
     raise(function, name, "is constant over tokens (zero variance after centring)");
-  int centred_exponent = 0;
-  if (std::isfinite(centred_largest)) (void)std::frexp(centred_largest, &centred_exponent);
+  const int centred_exponent = exponent_of_largest(centred_largest);
   parallel([&](std::size_t j) {
     auto column = m.col(static_cast<Eigen::Index>(j));
     scale_by_power_of_two(column, centred_exponent);
