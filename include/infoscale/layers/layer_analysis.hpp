@@ -168,7 +168,9 @@ class layer_analysis {
       tokens_ += n;
     }
     if (tokens_ < 2) raise("sequence_lengths", "holds fewer than 2 tokens");
-    detail::check_layer_options(options_, tokens_, lengths_.size(), function);
+    // The per-resample memory bound is the one-Gram CKA's (per token and weight set); merged
+    // per-sequence CKA keeps per sequence and weight set only, so its tokens do not count.
+    detail::check_layer_options(options_, global_cka ? tokens_ : 0, lengths_.size(), function);
     if (global_cka) cka_.emplace(lengths_, plan_);
     for (std::size_t t = 0; t < label_sets.size(); ++t) add_label_set(label_sets[t], t, label_sets.size());
     if (!labels_.empty()) probes_.emplace(lengths_, plan_);
