@@ -111,7 +111,7 @@ std::string dist_report_json(const layer_state& merged) {
 }
 
 std::vector<std::byte> dist_resign(std::vector<std::byte> b) {
-  const std::uint64_t sum = detail::fnv1a64(std::span<const std::byte>(b).first(b.size() - 8));
+  const std::uint64_t sum = infoscale::detail::fnv1a64(std::span<const std::byte>(b).first(b.size() - 8));
   std::memcpy(b.data() + b.size() - 8, &sum, 8);
   return b;
 }
@@ -226,7 +226,7 @@ TEST_CASE("layer_state: a missing or repeated shard, a mismatched shape and bad 
                        doctest::Contains("shorter than"), error);
   // a consistent header over a short array: the count in front of the self terms says 2, the
   // array holds 1 entry
-  detail::byte_writer w(sequence_cka_state::kind);
+  infoscale::detail::byte_writer w(sequence_cka_state::kind);
   sequence_shard::contiguous(0, {4, 4}, 2, "test").write(w);
   w.u64(1);
   const std::vector<double> one{1.0};
