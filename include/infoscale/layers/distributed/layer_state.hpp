@@ -4,6 +4,7 @@
 // sums (attention_state.hpp) and what the report says of the inputs. layer_analysis has a
 // constructor from a merged state; merge order does not matter (readers visit global order).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
