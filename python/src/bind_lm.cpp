@@ -682,7 +682,7 @@ void bind_lm(nb::module_& m) {
         out.chain_rule = r.chain_rule;
         out.direct = r.direct;
         out.rounds = r.rounds;
-        out.drawn = r.rounds == 0 ? 0 : std::min(samples, r.rounds * batch);
+        out.drawn = r.drawn;
         if (record_samples) {
           monte_carlo_samples_py s;
           std::vector<double> energy, chain;
@@ -696,7 +696,6 @@ void bind_lm(nb::module_& m) {
             s.continuations.push_back(std::move(x.continuation));
           }
           const std::size_t n = energy.size();
-          out.drawn = n;
           s.energies = to_numpy(std::move(energy), {n});
           s.chain_rule = to_numpy(std::move(chain), {n});
           s.lengths = int64_array(std::move(lengths), {n});

@@ -165,6 +165,7 @@ struct monte_carlo_entropy {
   entropy_estimate direct;      ///< mean of -log P(y|s)
   std::vector<monte_carlo_sample> samples;
   std::size_t rounds = 0;
+  std::size_t drawn = 0;  ///< samples drawn: options.samples, or fewer when the stopping rule fired
 };
 
 namespace detail {
@@ -284,6 +285,7 @@ template <PredicativeLM M>
       break;
   }
   if (chain.size() < 2) detail::raise(function, "options.samples", "gave fewer than 2 samples");
+  r.drawn = chain.size();
   r.chain_rule = detail::mean_and_standard_error(chain);
   r.direct = detail::mean_and_standard_error(energy);
   for (entropy_estimate* x : {&r.chain_rule, &r.direct}) {

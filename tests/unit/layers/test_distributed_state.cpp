@@ -228,9 +228,69 @@ TEST_CASE("layer_state: a missing or repeated shard, a mismatched shape and bad 
   // array holds 1 entry
   infoscale::detail::byte_writer w(sequence_cka_state::kind);
   sequence_shard::contiguous(0, {4, 4}, 2, "test").write(w);
+  w.u64(0);  // first layer
+  w.u32(0);  // no lead pair
   w.u64(1);
   const std::vector<double> one{1.0};
   w.array(std::span<const double>(one));
   CHECK_THROWS_WITH_AS(sequence_cka_state::deserialize(w.finish()),
                        doctest::Contains("where its header implies 2"), error);
+}
+
+namespace {
+
+// Hidden states [from, to) of sequences [first, first + count), continuing from `previous` when
+// given: one pipeline stage of one data-parallel rank.
+layer_shard dist_stage(const dist_corpus& c, std::size_t first, std::size_t count, std::size_t from,
+                       std::size_t to, const sequence_grams* previous) {
+  std::size_t start = 0, tokens = 0;
+  for (std::size_t s = 0; s < first; ++s) start += c.lengths[s];
+  for (std::size_t s = first; s < first + count; ++s) tokens += c.lengths[s];
+  std::vector<std::vector<std::int64_t>> y;
+  for (const auto& task : c.labels) y.emplace_back(task.begin() + start, task.begin() + start + tokens);
+  layer_shard shard({c.lengths.begin() + first, c.lengths.begin() + first + count}, first, c.lengths.size(),
+                    y);
+  if (previous != nullptr) shard.continue_from(*previous);
+  for (std::size_t l = from; l < to; ++l)
+    shard.add_hidden_layer(seq,
+                           matrix_view<const double>(c.hidden[l].data() + start * c.width, {tokens, c.width},
+                                                     {static_cast<std::ptrdiff_t>(c.width), 1}));
+  return shard;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "layer_state: pipeline stages joined by the straddling pair's Grams give the whole report bit for bit") {
+  const dist_corpus c = dist_make_corpus();
+  const std::string want = dist_report_json(dist_stage(c, 0, 6, 0, c.states, nullptr).state());
+  // 2 data-parallel ranks x 2 pipeline stages (hidden states 0..1 | 2..4); the Grams cross the
+  // stage boundary as bytes, as they would between ranks
+  layer_state ranks[2];
+  for (int r = 0; r < 2; ++r) {
+    const std::size_t first = r == 0 ? 0 : 3, count = 3;
+    layer_shard early = dist_stage(c, first, count, 0, 2, nullptr);
+    const sequence_grams sent = sequence_grams::deserialize(early.boundary().serialize());
+    layer_shard late = dist_stage(c, first, count, 2, c.states, &sent);
+    CHECK_THROWS_WITH_AS((void)late.state().cka.evidence(resampling_plan(6, 20, 0)),
+                         doctest::Contains("append the earlier pipeline stages"), error);
+    ranks[r] = early.state();
+    ranks[r].append_layers(layer_state::deserialize(late.state().serialize()));
+  }
+  ranks[0].merge(ranks[1]);
+  CHECK(dist_report_json(ranks[0]) == want);
+
+  // a later stage that did not start from the boundary lacks the straddling pair
+  layer_state early = dist_stage(c, 0, 6, 0, 2, nullptr).state();
+  CHECK_THROWS_WITH_AS(early.append_layers(dist_stage(c, 0, 6, 2, c.states, nullptr).state()),
+                       doctest::Contains("straddles"), error);
+  layer_shard stage = dist_stage(c, 0, 6, 0, 2, nullptr);
+  const sequence_grams g = stage.boundary();
+  layer_state twice = stage.state();
+  twice.append_layers(dist_stage(c, 0, 6, 2, 3, &g).state());
+  CHECK_THROWS_WITH_AS(twice.append_layers(dist_stage(c, 0, 6, 2, 3, &g).state()),
+                       doctest::Contains("starts at hidden state 2"), error);
+  CHECK_THROWS_WITH_AS(dist_stage(c, 0, 3, 2, 3, &g), doctest::Contains("other sequences"), error);
+  CHECK_THROWS_WITH_AS(dist_shard_state(c, 0, 6).append_layers(dist_shard_state(c, 0, 6)),
+                       doctest::Contains("not collected layer-parallel"), error);
 }

@@ -464,6 +464,7 @@ TEST_CASE("lm: Monte Carlo cut samples keep their last draw; the stopping rule s
   }
   // P(cut) = P(no end in 3 draws) = 0.75^3.
   CHECK(r.chain_rule.truncated_mass == doctest::Approx(static_cast<double>(cut) / 400.0));
+  CHECK(r.drawn == 400);
   CHECK(std::abs(r.chain_rule.truncated_mass - 0.421875) < 4.0 * std::sqrt(0.421875 * 0.578125 / 400.0));
   const auto stopped = monte_carlo_entropy_function(
       model, prompt,
@@ -471,6 +472,7 @@ TEST_CASE("lm: Monte Carlo cut samples keep their last draw; the stopping rule s
   CHECK(stopped.chain_rule.standard_error <= 0.2);
   CHECK(stopped.rounds < 2000);
   CHECK(stopped.rounds >= 2);
+  CHECK(stopped.drawn == 50 * stopped.rounds);  // whole rounds of the batch, stopped early
   CHECK(stopped.samples.empty());
   CHECK_THROWS_WITH_AS(monte_carlo_entropy_function(model, prompt, {.batch = 0}),
                        doctest::Contains("options.batch"), infoscale::error);
