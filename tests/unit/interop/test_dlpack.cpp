@@ -5,7 +5,14 @@
 #include <vector>
 
 using namespace infoscale;
-using namespace infoscale::interop;
+// Declarations, not a using-directive: the unity build shares this file's scope with others, and
+// interop's own detail namespace would make their bare detail:: ambiguous.
+using infoscale::interop::dlpack_flag_read_only;
+using infoscale::interop::dlpack_managed_versioned;
+using infoscale::interop::dlpack_tensor;
+using infoscale::interop::memory_space;
+using infoscale::interop::mutable_view;
+using infoscale::interop::visit_dlpack;
 
 namespace {
 
