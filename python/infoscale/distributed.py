@@ -14,6 +14,10 @@ sequence alone and merged in global order, so the report does not depend on the 
 bit for bit, provided each sequence's activations do: shards are cut on batch boundaries, so every
 batch (and its padding) is the same whatever the world size.
 
+:func:`layer_parallel_reports` makes the ranks pipeline stages instead (S1 and S2): each keeps the
+hidden states of its stage, and the pair that straddles two stages is computed from the earlier
+stage's per-sequence token Grams, sent rank to rank.
+
 A rank that fails makes every rank raise :class:`RankFailure` naming it before anything is
 gathered (an all-reduce of an ok/failed flag); a rank that dies makes the collectives fail (gloo
 sees the closed connection, else the process group's timeout), so no partial report is written.
@@ -124,9 +128,8 @@ def _flag_device() -> Any:
     return torch.device("cpu")
 
 
-def gather_states(state: Optional[LayerState], error: Optional[str]) -> Optional[List[LayerState]]:
-    """Every rank's state on rank 0 in rank order (None elsewhere). Before anything is gathered each
-    rank says whether it failed (`error`), by an all-reduce; if one did, every rank raises
+def check_ranks(error: Optional[str]) -> None:
+    """Every rank says whether it failed (`error`) by an all-reduce; if one did, every rank raises
     RankFailure naming the failed ranks and their errors."""
     import torch
     import torch.distributed as dist
@@ -135,14 +138,27 @@ def gather_states(state: Optional[LayerState], error: Optional[str]) -> Optional
     if world == 1:
         if error is not None:
             raise RankFailure(f"infoscale.distributed: rank 0 failed: {error}")
-        return [state]
+        return
     flag = torch.tensor([0 if error is None else 1], dtype=torch.int64, device=_flag_device())
     dist.all_reduce(flag, op=dist.ReduceOp.MAX)
     if int(flag.item()) != 0:
         errors: List[Optional[str]] = [None] * world
         dist.all_gather_object(errors, error)
         failed = "; ".join(f"rank {r}: {e}" for r, e in enumerate(errors) if e is not None)
-        raise RankFailure(f"infoscale.distributed: {failed} (no report: every rank's shard is needed)")
+        raise RankFailure(f"infoscale.distributed: {failed} (no report: every rank's part is needed)")
+
+
+def gather_states(state: Optional[LayerState], error: Optional[str]) -> Optional[List[LayerState]]:
+    """Every rank's state on rank 0 in rank order (None elsewhere). Before anything is gathered each
+    rank says whether it failed (`error`), by an all-reduce; if one did, every rank raises
+    RankFailure naming the failed ranks and their errors."""
+    import torch
+    import torch.distributed as dist
+
+    rank, world = _world()
+    check_ranks(error)
+    if world == 1:
+        return [state]
     payload = state.serialize()
     gathered: Optional[List[Any]] = [None] * world if rank == 0 else None
     dist.gather_object(payload, gathered, dst=0)
@@ -193,6 +209,93 @@ def layer_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, labels: A
                          weights=tuple(float(w) for w in weights), normalization=normalizations[0],
                          min_prominence=float(min_prominence), edges=bool(edges), probe=probe, causal=bool(causal),
                          folds=int(folds), policy=policy, notes=notes, normalizations=list(normalizations))
+
+
+class _LayerRange:
+    """Passes the hidden states of one pipeline stage (and no attention) to the collector's consumer."""
+
+    def __init__(self, inner: Any, hidden: range) -> None:
+        self.inner, self.hidden = inner, hidden
+
+    def start_batch(self, batch: Any) -> None:
+        self.inner.start_batch(batch)
+
+    def on_hidden(self, l: int, hidden: Any) -> None:
+        if l in self.hidden:
+            self.inner.on_hidden(l, hidden)
+
+    def on_attention(self, l: int, weights: Any) -> None:
+        pass
+
+    def end_batch(self) -> None:
+        self.inner.end_batch()
+
+
+def stage_of(hidden_states: int, world: int, rank: int) -> range:
+    """The hidden states of pipeline stage `rank`: contiguous blocks of the L + 1 states."""
+    if hidden_states < 2 * world:
+        raise Error(f"infoscale::distributed: {hidden_states} hidden states cannot give {world} stages 2 each")
+    return range(rank * hidden_states // world, (rank + 1) * hidden_states // world)
+
+
+def layer_parallel_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, labels: Any = None,
+                           batch_size: int = 8, device: Any = None, max_length: Optional[int] = None,
+                           normalizations: Sequence[str] = ("max",), policy: str = "par",
+                           source: Optional[str] = None, spill_dir: Optional[str] = None, blocks: Any = None,
+                           **options: Any) -> Optional[list]:
+    """Layer-parallel collection (S1 and S2; attention drift is not collected this way): rank r is
+    pipeline stage r and keeps the hidden states ``stage_of(L + 1, world, r)`` of every text. Stage
+    r + 1 computes the pair that straddles the stages from stage r's per-sequence token Grams
+    (``LayerShardCore.boundary()``, sent rank to rank), never its hidden states; rank 0 appends the
+    stages' states in rank order and returns the reports (the other ranks None).
+
+    Here every rank runs the whole model and hooks only its stage's states (CPU ranks do not run a
+    pipeline-parallel model); with a model split by pipeline parallelism or ``device_map`` a stage's
+    hooks see only its own blocks, and nothing else changes."""
+    import torch.distributed as dist
+
+    from .hf.batches import tokenize
+    from .hf.collector import _Spill, _Stream, _labels, _layout, _run, _source
+    from .hf.modules import find_taps
+
+    rank, world = _world()
+    error, state, collector, spill = None, None, None, None
+    with contextlib.ExitStack() as stack:
+        try:
+            n_blocks = len(find_taps(getattr(model, "base_model", model), blocks, None).blocks)
+            hidden = stage_of(n_blocks + 1, world, rank)
+            ids = tokenize(tokenizer, texts, max_length)
+            lengths, offsets = _layout(ids)
+            collector = LayerShard(lengths, 0, len(texts), labels=_labels(labels, lengths), policy=policy)
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="infoscale-stage-", dir=spill_dir))
+            spill = _Spill(folder, int(offsets[-1]))
+            consumer = _LayerRange(_Stream(collector, offsets, spill), hidden)
+            _run(model, tokenizer, ids, consumer, batch_size=batch_size, device=device, attentions=False,
+                 blocks=blocks, attention_modules=None)
+        except Exception as e:
+            if world == 1:
+                raise
+            traceback.print_exc()
+            error = f"{type(e).__name__}: {e}"
+        check_ranks(error)
+        if rank > 0:  # the straddling pair: the previous stage's Grams, once every batch has run
+            got: List[Any] = [None]
+            dist.recv_object_list(got, src=rank - 1)
+            collector._core.continue_from(got[0])
+        for layer in spill.layers():
+            collector.add_hidden_layer(layer)
+        if rank < world - 1:
+            dist.send_object_list([collector._core.boundary()], dst=rank + 1)
+        state = collector.state()
+    states = gather_states(state, None)
+    if states is None:
+        return None
+    merged = states[0]
+    for s in states[1:]:
+        merged.append_layers(s)
+    notes = [f"layer-parallel over {world} pipeline stage(s): hidden states in contiguous blocks"]
+    return merged.report(source or _source(model), normalization=normalizations[0], policy=policy, notes=notes,
+                         normalizations=list(normalizations), **options)
 
 
 def init_process_group(backend: Optional[str] = None, timeout_s: float = 600.0) -> None:

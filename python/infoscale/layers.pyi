@@ -1458,6 +1458,12 @@ class LayerState:
         the same report.
         """
 
+    def append_layers(self, next: LayerState) -> None:
+        """
+        Layer-parallel collection: appends the next pipeline stage's state (same sequences, the hidden
+        states right after these, its shard continued from this stage's boundary()).
+        """
+
     def serialize(self) -> bytes:
         """
         The state as bytes (little-endian, magic 'ISLSTATE', version, FNV-1a checksum).
@@ -1497,6 +1503,18 @@ class LayerShardCore:
     def add_attention_sequence(self, sequence: int, layers: Annotated[NDArray, dict(writable=False)], valid: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None) -> None: ...
 
     def add_attention_pair_sums(self, pair: int, sequences: Sequence[int], js_sums: Sequence[float], rows: Sequence[int], dtype: str, heads: int, positions: int) -> None: ...
+
+    def continue_from(self, boundary: bytes) -> None:
+        """
+        Layer-parallel collection: collect the hidden states after those of the previous pipeline stage,
+        whose boundary() bytes these are (the straddling pair's per-sequence Grams). Before any layer.
+        """
+
+    def boundary(self) -> bytes:
+        """
+        The per-sequence token Grams of the last hidden layer added, as bytes: what the next pipeline
+        stage needs (sum of n_s^2 doubles, not the hidden states).
+        """
 
     def state(self) -> LayerState:
         """The shard's LayerState (attention checked complete)."""

@@ -54,6 +54,9 @@ void bind_distributed(nb::module_& m) {
       .def("merge", &layer_state::merge, "other"_a,
            "Appends another shard's sequences (disjoint, same layers and inputs) in place; any order gives\n"
            "the same report.")
+      .def("append_layers", &layer_state::append_layers, "next"_a,
+           "Layer-parallel collection: appends the next pipeline stage's state (same sequences, the hidden\n"
+           "states right after these, its shard continued from this stage's boundary()).")
       .def(
           "serialize", [](const layer_state& s) { return to_bytes(s.serialize()); },
           "The state as bytes (little-endian, magic 'ISLSTATE', version, FNV-1a checksum).")
@@ -144,6 +147,18 @@ void bind_distributed(nb::module_& m) {
             a.add_attention_pair_sums(pair, sequences, js, rows, dtype_name, heads, positions);
           },
           "pair"_a, "sequences"_a, "js_sums"_a, "rows"_a, "dtype"_a, "heads"_a, "positions"_a)
+      .def(
+          "continue_from",
+          [](layer_shard& a, const nb::bytes& boundary) {
+            a.continue_from(sequence_grams::deserialize(from_bytes(boundary)));
+          },
+          "boundary"_a,
+          "Layer-parallel collection: collect the hidden states after those of the previous pipeline stage,\n"
+          "whose boundary() bytes these are (the straddling pair's per-sequence Grams). Before any layer.")
+      .def(
+          "boundary", [](const layer_shard& a) { return to_bytes(a.boundary().serialize()); },
+          "The per-sequence token Grams of the last hidden layer added, as bytes: what the next pipeline\n"
+          "stage needs (sum of n_s^2 doubles, not the hidden states).")
       .def("state", &layer_shard::state, "The shard's LayerState (attention checked complete).");
 }
 

@@ -1,5 +1,5 @@
-"""Run by tests/test_distributed.py, under torchrun or alone: the data-parallel layer report of a
-shipped decoder over the first held-out segments, written as JSON by rank 0. --fail-rank makes that
+"""Run by tests/test_distributed.py, under torchrun or alone: the data-parallel (or, with
+--layer-parallel, the layer-parallel) layer report of a shipped decoder over the first held-out segments, written as JSON by rank 0. --fail-rank makes that
 rank raise (or --fail-mode kill: SIGKILL itself) at its first forward pass; --pipeline also writes
 the single-process pipeline's report (infoscale.hf.layer_analysis) for comparison."""
 
@@ -24,6 +24,7 @@ ap.add_argument("--out", required=True)
 ap.add_argument("--fail-rank", type=int)
 ap.add_argument("--fail-mode", choices=("raise", "kill"), default="raise")
 ap.add_argument("--pipeline", action="store_true")
+ap.add_argument("--layer-parallel", action="store_true", help="ranks are pipeline stages (S1 and S2 only)")
 a = ap.parse_args()
 
 if "RANK" in os.environ:
@@ -40,8 +41,9 @@ if a.fail_rank == rank:
         raise RuntimeError(f"injected failure on rank {rank}")
     getattr(model, "base_model", model).register_forward_pre_hook(fail)
 options = dict(resamples=a.resamples, seed=3, probe="ridge", folds=5)
-reports = D.layer_reports(model, tok, texts, labels=labels, batch_size=a.batch_size, normalizations=("max", "minmax"),
-                          source=a.model, **options)
+collect = D.layer_parallel_reports if a.layer_parallel else D.layer_reports
+reports = collect(model, tok, texts, labels=labels, batch_size=a.batch_size, normalizations=("max", "minmax"),
+                  source=a.model, **options)
 out = pathlib.Path(a.out)
 if reports is not None:
     out.mkdir(parents=True, exist_ok=True)

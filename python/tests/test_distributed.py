@@ -59,6 +59,19 @@ def test_two_ranks_equal_one_process_bit_for_bit(tmp_path):
     assert [p["s1"] for p in merged["pairs"]] != [p["s1"] for p in pipeline["pairs"]]
 
 
+def test_two_pipeline_stages_equal_one_process_bit_for_bit(tmp_path):
+    one = _alone(tmp_path / "one", "--layer-parallel")
+    assert one.returncode == 0, one.stderr[-3000:]
+    two = _torchrun(tmp_path / "two", "--layer-parallel")
+    assert two.returncode == 0, two.stderr[-3000:]
+    for name in ("max", "minmax"):
+        a = (tmp_path / "one" / f"report_{name}.json").read_text()
+        b = (tmp_path / "two" / f"report_{name}.json").read_text()
+        assert a.replace("over 1 pipeline", "over N pipeline") == b.replace("over 2 pipeline", "over N pipeline")
+    report = json.loads((tmp_path / "two" / "report_max.json").read_text())
+    assert report["signals"] == "S1,S2" and report["layers"] == 12
+
+
 @pytest.mark.parametrize("mode", ["raise", "kill"])
 def test_a_failing_rank_fails_the_job_and_writes_no_report(tmp_path, mode):
     run = _torchrun(tmp_path / "out", "--fail-rank", "1", "--fail-mode", mode)

@@ -54,6 +54,37 @@ namespace infoscale {
   return (trace + middle - cross) / (nd * (nd - 3.0));
 }
 
+/// The per-sequence token Grams of one hidden state: all a pipeline stage needs from the stage
+/// before it to compute the HSIC terms of the pair that straddles the two (sum_s n_s^2 doubles,
+/// against n_s x d activations).
+struct sequence_grams {
+  static constexpr std::uint32_t kind = 5;
+  sequence_shard shard;
+  std::uint64_t layer = 0;  ///< the hidden state they are of
+  std::vector<Eigen::MatrixXd> grams;
+
+  [[nodiscard]] std::vector<std::byte> serialize() const {
+    detail::byte_writer w(kind);
+    shard.write(w);
+    w.u64(layer);
+    for (const auto& g : grams)
+      w.array(std::span<const double>(g.data(), static_cast<std::size_t>(g.size())));
+    return w.finish();
+  }
+  [[nodiscard]] static sequence_grams deserialize(std::span<const std::byte> bytes) {
+    detail::byte_reader r(bytes, kind, "Gram state", "sequence_grams::deserialize");
+    sequence_grams g;
+    g.shard = sequence_shard::read(r);
+    g.layer = r.u64("layer");
+    for (const std::uint64_t n : g.shard.lengths) {
+      const auto v = r.array<double>("grams", n * n);
+      g.grams.push_back(Eigen::Map<const Eigen::MatrixXd>(v.data(), detail::idx_of(n), detail::idx_of(n)));
+    }
+    r.done();
+    return g;
+  }
+};
+
 /// Per-sequence HSIC terms of every layer (self) and adjacent pair (cross) for one shard of a
 /// corpus; fed layer by layer like cka_evidence, merged by concatenation.
 class sequence_cka_state {
@@ -112,18 +143,62 @@ class sequence_cka_state {
     add_layer(seq, layer);
   }
 
+  /// Layer-parallel collection: a state for the hidden states after `previous.layer`, of the same
+  /// sequences, whose first add_layer also gives the pair (previous.layer, previous.layer + 1).
+  explicit sequence_cka_state(const sequence_grams& previous) : sequence_cka_state(previous.shard) {
+    if (previous.grams.size() != shard_.size())
+      detail::raise("sequence_cka_state", "previous", "holds Grams of another number of sequences");
+    for (std::size_t s = 0; s < shard_.size(); ++s)
+      if (previous.grams[s].rows() != detail::idx_of(shard_.lengths[s]) ||
+          previous.grams[s].cols() != previous.grams[s].rows())
+        detail::raise("sequence_cka_state", "previous",
+                      "holds a Gram of the wrong shape for sequence " + std::to_string(shard_.ids[s]));
+    first_layer_ = previous.layer + 1;
+    lead_ = true;
+    previous_ = previous.grams;
+  }
+
+  /// The Grams of the last layer added (for the next pipeline stage's state).
+  [[nodiscard]] sequence_grams boundary() const {
+    if (previous_.empty())
+      detail::raise("sequence_cka_state::boundary", "state",
+                    "has no layer being collected (merged or deserialised)");
+    return {shard_, first_layer_ + layers() - 1, previous_};
+  }
+
+  /// Appends the next pipeline stage's state (same sequences, the hidden states right after these,
+  /// started from this state's boundary()).
+  void append_layers(const sequence_cka_state& next) {
+    constexpr std::string_view function = "sequence_cka_state::append_layers";
+    if (next.shard_.ids != shard_.ids || next.shard_.lengths != shard_.lengths ||
+        next.shard_.total != shard_.total)
+      detail::raise(function, "next", "holds other sequences: a layer range must cover the same ones");
+    if (!next.lead_)
+      detail::raise(function, "next",
+                    "lacks the pair that straddles the two states: start it from this state's boundary()");
+    if (next.first_layer_ != first_layer_ + layers())
+      detail::raise(function, "next",
+                    "starts at hidden state " + std::to_string(next.first_layer_) + "; this state ends at " +
+                        std::to_string(first_layer_ + layers() - 1));
+    self_.insert(self_.end(), next.self_.begin(), next.self_.end());
+    cross_.insert(cross_.end(), next.cross_.begin(), next.cross_.end());
+    previous_ = next.previous_;
+  }
+
   [[nodiscard]] const sequence_shard& shard() const { return shard_; }
   [[nodiscard]] std::size_t layers() const { return self_.size(); }
+  [[nodiscard]] std::size_t first_layer() const { return first_layer_; }
   /// HSIC_1(K_s^l, K_s^l) and HSIC_1(K_s^l, K_s^l+1) of the held sequence at position i.
   [[nodiscard]] double self_term(std::size_t layer, std::size_t i) const { return self_.at(layer).at(i); }
   [[nodiscard]] double cross_term(std::size_t pair, std::size_t i) const { return cross_.at(pair).at(i); }
 
   void merge(const sequence_cka_state& other) {
     constexpr std::string_view function = "sequence_cka_state::merge";
-    if (other.layers() != layers())
-      detail::raise(
-          function, "other",
-          "covers " + std::to_string(other.layers()) + " layers, this state " + std::to_string(layers()));
+    if (other.layers() != layers() || other.first_layer_ != first_layer_ || other.lead_ != lead_)
+      detail::raise(function, "other",
+                    "covers " + std::to_string(other.layers()) + " layers from hidden state " +
+                        std::to_string(other.first_layer_) + ", this state " + std::to_string(layers()) +
+                        " from " + std::to_string(first_layer_));
     shard_.merge(other.shard_, function);
     for (std::size_t l = 0; l < self_.size(); ++l)
       self_[l].insert(self_[l].end(), other.self_[l].begin(), other.self_[l].end());
@@ -145,6 +220,8 @@ class sequence_cka_state {
   }
   void write(detail::byte_writer& w) const {
     shard_.write(w);
+    w.u64(first_layer_);
+    w.u32(lead_ ? 1 : 0);
     w.u64(layers());
     for (const auto& v : self_) w.array(std::span<const double>(v));
     for (const auto& v : cross_) w.array(std::span<const double>(v));
@@ -152,10 +229,14 @@ class sequence_cka_state {
   static sequence_cka_state read(detail::byte_reader& r) {
     sequence_cka_state s;
     s.shard_ = sequence_shard::read(r);
+    s.first_layer_ = r.u64("first layer");
+    const std::uint32_t lead = r.u32("lead pair");
+    if (lead > 1) r.fail("has " + std::to_string(lead) + " in the flag 'lead pair'");
+    s.lead_ = lead == 1;
     const std::uint64_t layers = r.count("layers", 8);
     for (std::uint64_t l = 0; l < layers; ++l)
       s.self_.push_back(r.array<double>("self terms", s.shard_.size()));
-    for (std::uint64_t l = 0; l + 1 < layers; ++l)
+    for (std::uint64_t l = 0; l + 1 < layers + (s.lead_ ? 1 : 0); ++l)
       s.cross_.push_back(r.array<double>("cross terms", s.shard_.size()));
     return s;
   }
@@ -166,6 +247,10 @@ class sequence_cka_state {
   /// NaN (the fusion then fails that resample); on the full sample it is an error.
   [[nodiscard]] cka_evidence evidence(const resampling_plan& plan) const {
     constexpr std::string_view function = "sequence_cka_state::evidence";
+    if (first_layer_ != 0 || lead_)
+      detail::raise(function, "state",
+                    "covers hidden states " + std::to_string(first_layer_) +
+                        ".. only: append the earlier pipeline stages' states first");
     const auto order = shard_.order(function);
     if (plan.sequences() != shard_.total)
       detail::raise(function, "plan",
@@ -205,6 +290,8 @@ class sequence_cka_state {
   sequence_shard shard_;
   std::vector<std::vector<double>> self_, cross_;  // [layer][held sequence], [pair][held sequence]
   std::vector<Eigen::MatrixXd> previous_;          // the last layer's Grams, while collecting
+  std::uint64_t first_layer_ = 0;                  // global index of self_[0]
+  bool lead_ = false;                              // cross_[0] is the pair (first_layer_ - 1, first_layer_)
 };
 
 }  // namespace infoscale

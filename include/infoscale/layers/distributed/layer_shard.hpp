@@ -42,6 +42,17 @@ class layer_shard {
     rows_.assign(shard.size(), 0);
   }
 
+  /// Layer-parallel collection: this shard collects the hidden states after `previous.layer`
+  /// (another pipeline stage's boundary()); call before the first add_hidden_layer.
+  void continue_from(const sequence_grams& previous) {
+    if (hidden_layers() != 0) raise("previous", "must be given before the first hidden layer");
+    if (previous.shard.ids != state_.shard().ids || previous.shard.lengths != state_.shard().lengths)
+      raise("previous", "holds Grams of other sequences than this shard's");
+    state_.cka = sequence_cka_state(previous);
+  }
+  /// The Grams of the last hidden layer added: what the next pipeline stage needs.
+  [[nodiscard]] sequence_grams boundary() const { return state_.cka.boundary(); }
+
   [[nodiscard]] std::size_t hidden_layers() const { return state_.cka.layers(); }
   [[nodiscard]] std::size_t tokens() const { return state_.shard().tokens(); }
   [[nodiscard]] std::size_t sequences() const { return state_.shard().size(); }

@@ -71,6 +71,21 @@ struct layer_state {
     if (attention) attention->merge(*other.attention);
   }
 
+  /// Layer-parallel collection: appends the state of the next pipeline stage (the same sequences,
+  /// the hidden states right after these; its CKA state started from this one's boundary Grams).
+  /// Attention drift is not collected layer-parallel (docs/distributed.md).
+  void append_layers(const layer_state& next) {
+    constexpr std::string_view function = "layer_state::append_layers";
+    if (attention || next.attention)
+      detail::raise(function, "next", "has attention: attention drift is not collected layer-parallel");
+    if (next.features != features || next.dtype != dtype)
+      detail::raise(function, "next", "has hidden states of another width or type");
+    if (next.probes.has_value() != probes.has_value())
+      detail::raise(function, "next", "has labels where this state has none, or none where it has");
+    cka.append_layers(next.cka);
+    if (probes) probes->append_layers(*next.probes);
+  }
+
   [[nodiscard]] std::vector<std::byte> serialize() const {
     detail::byte_writer w(kind);
     w.str(dtype);

@@ -88,6 +88,20 @@ class probe_state {
     wide_ = wide_ || other.wide_;
   }
 
+  /// Appends the next pipeline stage's layers (same sequences and labels).
+  void append_layers(const probe_state& next) {
+    constexpr std::string_view function = "probe_state::append_layers";
+    if (next.shard_.ids != shard_.ids || next.shard_.lengths != shard_.lengths || next.labels_ != labels_)
+      detail::raise(function, "next",
+                    "holds other sequences or labels: a layer range must cover the same ones");
+    if (layers() != 0 && next.layers() != 0 && next.width_ != width_)
+      detail::raise(function, "next",
+                    "has " + std::to_string(next.width_) + " features, this state " + std::to_string(width_));
+    if (features_.empty()) width_ = next.width_;
+    features_.insert(features_.end(), next.features_.begin(), next.features_.end());
+    wide_ = wide_ || next.wide_;
+  }
+
   /// Task t's labels, sequences in global order (after checking every sequence is held).
   [[nodiscard]] std::vector<std::int64_t> ordered_labels(std::size_t t) const {
     return gather(labels_.at(t), 1, "probe_state::ordered_labels");
