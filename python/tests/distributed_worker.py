@@ -24,7 +24,8 @@ ap.add_argument("--out", required=True)
 ap.add_argument("--fail-rank", type=int)
 ap.add_argument("--fail-mode", choices=("raise", "kill"), default="raise")
 ap.add_argument("--pipeline", action="store_true")
-ap.add_argument("--layer-parallel", action="store_true", help="ranks are pipeline stages (S1 and S2 only)")
+ap.add_argument("--layer-parallel", action="store_true",
+                help="also the layer-parallel report (ranks are pipeline stages; S1 and S2), into OUT/layer")
 a = ap.parse_args()
 
 if "RANK" in os.environ:
@@ -41,15 +42,23 @@ if a.fail_rank == rank:
         raise RuntimeError(f"injected failure on rank {rank}")
     getattr(model, "base_model", model).register_forward_pre_hook(fail)
 options = dict(resamples=a.resamples, seed=3, probe="ridge", folds=5)
-collect = D.layer_parallel_reports if a.layer_parallel else D.layer_reports
-reports = collect(model, tok, texts, labels=labels, batch_size=a.batch_size, normalizations=("max", "minmax"),
-                  source=a.model, **options)
 out = pathlib.Path(a.out)
+
+
+def write(reports, folder):
+    if reports is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, r in zip(("max", "minmax"), reports):
+            (folder / f"report_{name}.json").write_text(r.to_json())
+        (folder / "report.txt").write_text(str(reports[0]))
+
+
+run = dict(labels=labels, batch_size=a.batch_size, normalizations=("max", "minmax"), source=a.model, **options)
+reports = D.layer_reports(model, tok, texts, **run)
+write(reports, out)
+if a.layer_parallel:
+    write(D.layer_parallel_reports(model, tok, texts, **run), out / "layer")
 if reports is not None:
-    out.mkdir(parents=True, exist_ok=True)
-    for name, r in zip(("max", "minmax"), reports):
-        (out / f"report_{name}.json").write_text(r.to_json())
-    (out / "report.txt").write_text(str(reports[0]))
     if a.pipeline:
         ref = layer_analysis(model, tok, texts, labels=labels, batch_size=a.batch_size, source=a.model, **options)
         (out / "pipeline.json").write_text(ref.report().to_json())

@@ -37,21 +37,33 @@ def _alone(out, *extra):
                           capture_output=True, text=True, timeout=120)
 
 
-def test_two_ranks_equal_one_process_bit_for_bit(tmp_path):
-    one = _alone(tmp_path / "one", "--pipeline")
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """One process and 2 torchrun ranks, each writing the data-parallel and the layer-parallel
+    reports (the launches dominate the cost, so both paths share them)."""
+    root = tmp_path_factory.mktemp("distributed")
+    one = _alone(root / "one", "--pipeline", "--layer-parallel")
     assert one.returncode == 0, one.stderr[-3000:]
-    two = _torchrun(tmp_path / "two")
+    two = _torchrun(root / "two", "--layer-parallel")
     assert two.returncode == 0, two.stderr[-3000:]
+    return root
+
+
+def _same_report(root, folder, world_word):
     for name in ("max", "minmax"):
-        a = (tmp_path / "one" / f"report_{name}.json").read_text()
-        b = (tmp_path / "two" / f"report_{name}.json").read_text()
+        a = (root / "one" / folder / f"report_{name}.json").read_text()
+        b = (root / "two" / folder / f"report_{name}.json").read_text()
         # the one note that names the world size aside, the same bytes
-        assert a.replace("over 1 rank(s)", "over N rank(s)") == b.replace("over 2 rank(s)", "over N rank(s)")
-    merged = json.loads((tmp_path / "two" / "report_max.json").read_text())
+        assert a.replace(f"over 1 {world_word}", "over N") == b.replace(f"over 2 {world_word}", "over N")
+
+
+def test_two_ranks_equal_one_process_bit_for_bit(runs):
+    _same_report(runs, ".", "rank(s)")
+    merged = json.loads((runs / "two" / "report_max.json").read_text())
     assert merged["sequences"] == 16 and "minibatch" in json.dumps(merged["notes"])
     # S2, S3, the probe scores and I(Y; Yhat) are the single-process pipeline's, bit for bit: the
     # states carry the same evidence; only S1's estimator differs (per-sequence unbiased HSIC)
-    pipeline = json.loads((tmp_path / "one" / "pipeline.json").read_text())
+    pipeline = json.loads((runs / "one" / "pipeline.json").read_text())
     for key in ("s2", "s3"):
         assert [p[key] for p in merged["pairs"]] == [p[key] for p in pipeline["pairs"]], key
     for key in ("probe_scores", "information_bits"):
@@ -59,17 +71,14 @@ def test_two_ranks_equal_one_process_bit_for_bit(tmp_path):
     assert [p["s1"] for p in merged["pairs"]] != [p["s1"] for p in pipeline["pairs"]]
 
 
-def test_two_pipeline_stages_equal_one_process_bit_for_bit(tmp_path):
-    one = _alone(tmp_path / "one", "--layer-parallel")
-    assert one.returncode == 0, one.stderr[-3000:]
-    two = _torchrun(tmp_path / "two", "--layer-parallel")
-    assert two.returncode == 0, two.stderr[-3000:]
-    for name in ("max", "minmax"):
-        a = (tmp_path / "one" / f"report_{name}.json").read_text()
-        b = (tmp_path / "two" / f"report_{name}.json").read_text()
-        assert a.replace("over 1 pipeline", "over N pipeline") == b.replace("over 2 pipeline", "over N pipeline")
-    report = json.loads((tmp_path / "two" / "report_max.json").read_text())
-    assert report["signals"] == "S1,S2" and report["layers"] == 12
+def test_two_pipeline_stages_equal_one_process_bit_for_bit(runs):
+    _same_report(runs, "layer", "pipeline stage(s)")
+    layer = json.loads((runs / "two" / "layer" / "report_max.json").read_text())
+    data = json.loads((runs / "two" / "report_max.json").read_text())
+    assert layer["signals"] == "S1,S2" and layer["layers"] == 12
+    # the stages' S1 and S2 are the data-parallel run's: the straddling pair's Grams lose nothing
+    for key in ("cka", "s1", "s2"):
+        assert [p[key] for p in layer["pairs"]] == [p[key] for p in data["pairs"]], key
 
 
 @pytest.mark.parametrize("mode", ["raise", "kill"])
