@@ -322,6 +322,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--probe", choices=("logistic", "mlp", "ridge"), default="ridge")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-labels", action="store_true")
+    ap.add_argument("--layer-parallel", action="store_true",
+                    help="ranks are pipeline stages (S1 and S2; no attention drift) instead of data shards")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds a collective may wait")
     ap.add_argument("--out", help="folder for report.txt and report.json (rank 0)")
     a = ap.parse_args(argv)
@@ -339,9 +341,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     import torch
 
     device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if torch.cuda.is_available() else None
-    reports = layer_reports(model, tok, texts, labels=None if a.no_labels else {k: labels[k] for k in TASKS},
-                            batch_size=a.batch_size, device=device, resamples=a.resamples, seed=a.seed, probe=a.probe, folds=a.folds,
-                            source=a.model)
+    collect = layer_parallel_reports if a.layer_parallel else layer_reports
+    reports = collect(model, tok, texts, labels=None if a.no_labels else {k: labels[k] for k in TASKS},
+                      batch_size=a.batch_size, device=device, resamples=a.resamples, seed=a.seed, probe=a.probe,
+                      folds=a.folds, source=a.model)
     if reports is not None:
         text, js = str(reports[0]), reports[0].to_json()
         if a.out:
