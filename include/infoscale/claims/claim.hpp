@@ -25,37 +25,23 @@ enum class verdict {
 inline constexpr std::array<verdict, 5> all_verdicts{verdict::holds, verdict::fails, verdict::inconsistent,
                                                      verdict::not_testable, verdict::convention};
 
+namespace detail {
+/// Per verdict, in all_verdicts' order: the words of the Markdown and the one-word JSON key.
+inline constexpr std::array<std::array<std::string_view, 2>, 5> verdict_words{
+    {{"holds", "holds"},
+     {"fails", "fails"},
+     {"inconsistent", "inconsistent"},
+     {"not testable", "not_testable"},
+     {"depends on a convention", "convention"}}};
+}  // namespace detail
+
 [[nodiscard]] constexpr std::string_view verdict_name(verdict v) {
-  switch (v) {
-    case verdict::holds:
-      return "holds";
-    case verdict::fails:
-      return "fails";
-    case verdict::inconsistent:
-      return "inconsistent";
-    case verdict::not_testable:
-      return "not testable";
-    case verdict::convention:
-      return "depends on a convention";
-  }
-  return "?";
+  return detail::verdict_words[static_cast<std::size_t>(v)][0];
 }
 
 /// The JSON spelling of a verdict (one word).
 [[nodiscard]] constexpr std::string_view verdict_key(verdict v) {
-  switch (v) {
-    case verdict::holds:
-      return "holds";
-    case verdict::fails:
-      return "fails";
-    case verdict::inconsistent:
-      return "inconsistent";
-    case verdict::not_testable:
-      return "not_testable";
-    case verdict::convention:
-      return "convention";
-  }
-  return "?";
+  return detail::verdict_words[static_cast<std::size_t>(v)][1];
 }
 
 struct claim {

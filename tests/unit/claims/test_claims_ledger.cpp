@@ -5,12 +5,15 @@
 
 #include <doctest/doctest.h>
 
+#include <Eigen/Dense>
 #include <cmath>
 #include <infoscale/claims.hpp>
+#include <infoscale/core/random.hpp>
 #include <map>
 #include <regex>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace c = infoscale::claims;
 using c::verdict;
@@ -26,6 +29,15 @@ const c::claim& row_at(const c::ledger& l, const std::string& paper, const std::
 
 bool mentions(const c::claim& r, double value, int digits = 4) {
   return r.found.find(c::num(value, digits)) != std::string::npos;
+}
+
+/// The numbers that follow `marker` in a row's `found`, in order (the ledger prints them with %g).
+std::vector<double> numbers_after(const std::string& text, const std::string& marker) {
+  std::vector<double> out;
+  const std::regex number(marker + R"(([-+]?[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?))");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it)
+    out.push_back(std::stod((*it)[1].str()));
+  return out;
 }
 
 // Hand-written real-model inputs: two models of one size that behave differently (eq. 9 fails), a
@@ -177,6 +189,41 @@ TEST_CASE("claims: the figures of the computed rows equal independent hand and c
   // TD §4: the geometric PLM's S = H(p) / p(end).
   const double h = -(0.7 * std::log(0.7) + 0.2 * std::log(0.2) + 0.1 * std::log(0.1));
   CHECK(mentions(row_at(l, "TD", "§4, the entropy function"), h / 0.7, 12));
+}
+
+TEST_CASE("claims: MS eq. (30) against the analytic Hessian, eq. (34) against the sampling width") {
+  const auto l = c::build_ledger({});
+  // (30): the row's read-out W (3 x 4) and h come from random_stream(8, 0) as in the ledger; the
+  // Hessian of -log softmax(W h)_y in h is W^T (diag p - p p^T) W whatever y, so 1/2 tr H is known
+  // in closed form, independently of the row's finite differences.
+  const infoscale::random_stream rng(8, 0);
+  Eigen::MatrixXd w(3, 4);
+  for (Eigen::Index i = 0; i < w.size(); ++i) w.data()[i] = rng.normal(static_cast<std::uint64_t>(i));
+  Eigen::VectorXd h(4);
+  for (int i = 0; i < 4; ++i) h(i) = 0.5 * rng.normal(100 + static_cast<std::uint64_t>(i));
+  Eigen::VectorXd p = (w * h).array().exp();
+  p /= p.sum();
+  const Eigen::MatrixXd hessian = w.transpose() * (Eigen::MatrixXd(p.asDiagonal()) - p * p.transpose()) * w;
+  // "1/2 tr H = a, 1/2 tr F(model) = b, 1/2 tr F(empirical) = c"
+  const auto fisher = numbers_after(row_at(l, "MS", "eqs. (29)-(30)").found, "= ");
+  REQUIRE(fisher.size() == 3);
+  const double half_trace = 0.5 * hessian.trace();
+  CHECK(fisher[0] == doctest::Approx(half_trace).epsilon(1e-5));  // finite differences
+  CHECK(fisher[1] == doctest::Approx(half_trace).epsilon(1e-5));  // the model Fisher
+  CHECK(std::abs(fisher[2] - half_trace) > 0.05 * half_trace);    // the empirical Fisher does not
+  // (34): a 95% percentile interval of the mean of n standard normals has width ~ 2 x 1.96 / sqrt(n),
+  // whatever the number of resamples B once B is large.
+  // "n = 100: width w1 at B = 200, w2 at B = 3200 (...); n = 1600, B = 3200: w3"
+  const auto& found = row_at(l, "MS", "eq. (34)").found;
+  const auto at_b = numbers_after(found, "(?:width |, )");
+  const auto large_n = numbers_after(found, "3200: ");
+  REQUIRE(at_b.size() >= 2);
+  REQUIRE(large_n.size() == 1);
+  const double b200 = at_b[0], b3200 = at_b[1], n1600 = large_n[0];
+  CHECK(b3200 / b200 > 0.8);
+  CHECK(b3200 / b200 < 1.25);
+  CHECK(b3200 == doctest::Approx(2 * 1.959964 / 10.0).epsilon(0.15));
+  CHECK(b3200 / n1600 == doctest::Approx(4.0).epsilon(0.15));
 }
 
 TEST_CASE("claims: the real-model rows read their inputs") {
