@@ -139,6 +139,23 @@ def test_states_merge_in_python_and_bad_bytes_are_named_errors():
         unrelated.state().report("x", resamples=0)
     with pytest.raises(infoscale.Error, match="at least 4"):
         L.LayerShardCore([3, 5], 0, 2, [])
+    # layer-parallel: a stage continues from the previous stage's Gram bytes only
+    early = L.LayerShardCore(lengths, 0, len(lengths), [y])
+    for layer in h[:2]:
+        early.add_hidden_layer(layer)
+    late = L.LayerShardCore(lengths, 0, len(lengths), [y])
+    with pytest.raises(infoscale.Error, match="magic"):
+        late.continue_from(b"NOTSTATE" + bytes(40))
+    with pytest.raises(infoscale.Error, match="not a Gram state"):
+        late.continue_from(a.serialize())
+    late.continue_from(early.boundary())
+    for layer in h[2:]:
+        late.add_hidden_layer(layer)
+    staged = early.state()
+    staged.append_layers(late.state())
+    assert staged.report("x", **options)[0].to_json() == state(0, 5).report("x", **options)[0].to_json()
+    with pytest.raises(infoscale.Error, match="append the earlier pipeline stages"):
+        late.state().report("x", **options)
 
 
 def test_the_volume_script_formula_counts_the_serialised_bytes():
