@@ -96,12 +96,30 @@ step "Entropy function S_L of austen-llama-a by Monte Carlo (llama_cpp_lm, KV ca
   --json "$work/thermo_llama_a.json"
 # The same estimates through Hugging Face (same seed and streams): agreement within 4 SE. Needs the
 # Python module and torch (scripts/test.sh installs them in its Python stage, before this one).
-if "$venv/bin/python" -P -c "import infoscale.hf.plm, transformers" 2>/dev/null; then
+hf=0
+"$venv/bin/python" -P -c "import infoscale.hf.plm, infoscale.hf.collector, transformers" 2>/dev/null && hf=1
+if [ "$hf" = 1 ]; then
   step "S_L through Hugging Face against llama.cpp"
   OMP_WAIT_POLICY=passive HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
     "$venv/bin/python" -P tests/llama_cpp/check_hf_agreement.py "$work/thermo_llama_a.json" 2>&1 | grep -v "^Loading"
+fi
+step "Experiment 1's layer report of austen-llama-a: llama.cpp against Hugging Face"
+# 16 label segments of models/austen/labels, each after <|endoftext|> (tests/fixtures/gguf/
+# layer_segments.txt), through the adapter into the library's layer_analysis. Minimum prominence
+# 0.02: on 16 segments E's peaks lie below the paper's 0.3, and the test compares peaks and
+# boundaries too. Passive OpenMP waiting: spinning ggml workers on a shared machine took 3x longer.
+OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_report" models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/layer_segments.txt --min-prominence 0.02 --json "$work/layers_llama_a.json"
+# Flash attention on: no attention tensors, so the report must be S1 alone and say why.
+OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_report" models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/thermo_prompts.txt --resamples 0 --flash-attention \
+  --json "$work/layers_llama_a_flash.json"
+if [ "$hf" = 1 ]; then
+  OMP_WAIT_POLICY=passive HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$venv/bin/python" -P \
+    tests/llama_cpp/check_hf_layers.py "$work/layers_llama_a.json" tests/fixtures/gguf/layer_segments.txt \
+    "$work/layers_llama_a_flash.json" 2>&1 | grep -v "^Loading"
 else
-  echo "llama-cpp.sh: HF agreement check skipped (no infoscale module with torch in .venv: bash python/test.sh)"
+  echo "llama-cpp.sh: HF agreement checks skipped (no infoscale module with torch in .venv: bash python/test.sh)"
 fi
 echo "llama-cpp.sh: tests passed in $((SECONDS - started)) s"
 

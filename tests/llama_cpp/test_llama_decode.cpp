@@ -379,6 +379,35 @@ TEST_CASE("llama_decode: only the last token as output leaves the last layer sho
                        doctest::Contains("request an output for every token"), infoscale::error);
 }
 
+TEST_CASE("llama_decode: final_norm captures result_norm, the RMS-normalised last layer, after every l_out") {
+  const auto tokens = tokenize(prompt);
+  llama_capture capture;
+  capture.final_norm = true;
+  llama_collector c(capture);
+  auto ctx = make_context(c, {});
+  decode(ctx.get(), tokens);
+  std::vector<int> layers{-1};
+  for (int il = 0; il < n_layer(); ++il) layers.push_back(il);
+  layers.push_back(llama_collector::final_norm_layer);
+  std::string got;
+  for (const int l : c.hidden_layers()) got += std::to_string(l) + " ";
+  INFO("hidden layers: " << got);
+  REQUIRE(c.hidden_layers() == layers);
+  const auto norm = c.hidden_states(llama_collector::final_norm_layer);
+  const auto last = c.hidden_states(n_layer() - 1);
+  REQUIRE(norm.extent(0) == tokens.size());
+  REQUIRE(norm.extent(1) == n_embd());
+  // The tiny model's norm weights are ones, so result_norm is the last l_out over its RMS.
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    double mean_square = 0.0;
+    for (std::size_t j = 0; j < n_embd(); ++j) mean_square += double(last(i, j)) * last(i, j);
+    const double scale = 1.0 / std::sqrt(mean_square / static_cast<double>(n_embd()) + 1e-5);
+    for (std::size_t j = 0; j < n_embd(); ++j)
+      CHECK(norm(i, j) == doctest::Approx(last(i, j) * scale).epsilon(1e-5));
+  }
+  CHECK(c.layer_cka(resampling_plan(1, 0)).layers() == layers.size());
+}
+
 TEST_CASE("llama_decode: with flash attention there are no attention probabilities to capture") {
   llama_collector c(everything());
   spy s(&c);

@@ -1,10 +1,11 @@
 #pragma once
 // llama.cpp eval-callback adapter: a ggml_backend_sched_eval_callback (installed through
 // llama_context_params.cb_eval / cb_eval_user_data) that feeds intermediate tensors into infoscale
-// during normal inference: the residual stream (`embd`, `l_out-N`) into per-layer hidden-state
-// matrices for the layer analysis, the attention probabilities (`kq_soft_max-N`, present only
-// when flash attention is off) into streaming attention-drift sums, and the logits
-// (`result_output`) into per-token thermodynamics.
+// during normal inference: the residual stream (`embd`, `l_out-N`; with llama_capture::final_norm
+// also `result_norm`, the last layer after the final norm, transformers' last hidden state) into
+// per-layer hidden-state matrices for the layer analysis, the attention probabilities
+// (`kq_soft_max-N`, present only when flash attention is off) into streaming attention-drift sums,
+// and the logits (`result_output`) into per-token thermodynamics.
 //
 // The scheduler asks about every graph node (ask = true) and splits the graph after each node
 // answered yes, so only wanted nodes get a yes. llama.cpp evaluates a batch one micro-batch
@@ -28,6 +29,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <map>
 #include <span>
 #include <string>
@@ -76,11 +78,14 @@ struct llama_node_name {
 /// What the collector captures. The default is what the layer report and the per-token
 /// thermodynamics need, without attention.
 struct llama_capture {
-  bool embeddings = true;   ///< `embd`: hidden state 0 of the layer report
-  bool residual = true;     ///< `l_out-N`: the output of layer N
-  bool attention = false;   ///< `kq_soft_max-N`: needs flash attention off (LLAMA_FLASH_ATTN_TYPE_DISABLED)
-  bool logits = true;       ///< `result_output`
-  std::vector<int> layers;  ///< layers N for `l_out-N` and `kq_soft_max-N`; empty = all
+  bool embeddings = true;  ///< `embd`: hidden state 0 of the layer report
+  bool residual = true;    ///< `l_out-N`: the output of layer N
+  bool attention = false;  ///< `kq_soft_max-N`: needs flash attention off (LLAMA_FLASH_ATTN_TYPE_DISABLED)
+  bool logits = true;      ///< `result_output`
+  /// `result_norm`, the last layer's output after the final norm (transformers' hidden_states[L]),
+  /// kept as hidden layer llama_collector::final_norm_layer, after every l_out-N.
+  bool final_norm = false;
+  std::vector<int> layers;                ///< layers N for `l_out-N` and `kq_soft_max-N`; empty = all
   std::vector<double> temperatures{1.0};  ///< thermodynamics of every logits row at each T
   bool keep_logits = false;               ///< also keep the logits rows themselves (float)
   /// Thermodynamics on OpenMP threads (`par`; ggml's workers wait while the callback runs), else `seq`.
@@ -90,6 +95,7 @@ struct llama_capture {
   std::string residual_name = "l_out";
   std::string attention_name = "kq_soft_max";
   std::string logits_name = "result_output";
+  std::string final_norm_name = "result_norm";
 };
 
 namespace detail {
@@ -287,9 +293,12 @@ class llama_collector {
     if (ggml_nelements(&t) == 0) return;  // a ubatch without outputs: no rows, maybe no data
     const detail::llama_host_tensor host(t, t.name);
     switch (kind_of(name)) {
-      case kind::hidden:
-        host.visit(std::array<int, 2>{1, 0}, [&](auto m) { hidden_[name.layer].append(m, host); });
+      case kind::hidden: {
+        const bool norm = name.layer < 0 && name.base == capture_.final_norm_name;
+        host.visit(std::array<int, 2>{1, 0},
+                   [&](auto m) { hidden_[norm ? final_norm_layer : name.layer].append(m, host); });
         break;
+      }
       case kind::attention:
         host.visit(std::array<int, 3>{2, 1, 0}, [&](auto a) { add_attention(name.layer, a, host); });
         break;
@@ -328,7 +337,11 @@ class llama_collector {
   /// Every node name answered yes in the ask phase, with the number of yes answers (one per ubatch).
   [[nodiscard]] const std::map<std::string, std::size_t>& requests() const { return requests_; }
 
-  /// Layers of the captured hidden states in order: -1 is `embd`, N is `l_out-N`.
+  /// The key of `result_norm` among hidden_layers() (with llama_capture::final_norm): after every N.
+  static constexpr int final_norm_layer = std::numeric_limits<int>::max();
+
+  /// Layers of the captured hidden states in order: -1 is `embd`, N is `l_out-N`, final_norm_layer
+  /// is `result_norm`.
   [[nodiscard]] std::vector<int> hidden_layers() const {
     check();
     std::vector<int> out;
@@ -407,31 +420,41 @@ class llama_collector {
   /// Attention drift per pair of hidden_layers(), per sequence: S3 of the layer report. A pair
   /// without attention on both sides (`embd` -> l_out-0) gets 0, as in `infoscale layers`.
   [[nodiscard]] attention_evidence layer_attention(const resampling_plan& plan) const {
-    constexpr std::string_view function = "llama_collector::layer_attention";
+    const std::vector<attention_drift_sums> sequences = attention_sums(hidden_layers());
+    if (sequences.size() != plan.sequences()) {
+      infoscale::detail::raise("llama_collector::layer_attention", "plan",
+                               "has " + std::to_string(plan.sequences()) + " sequences but attention was " +
+                                   "captured for " + std::to_string(sequences.size()));
+    }
+    attention_evidence evidence(plan);
+    for (std::size_t s = 0; s < sequences.size(); ++s) evidence.set_sequence(s, sequences[s]);
+    return evidence;
+  }
+
+  /// Per sequence, the attention-drift sums of each pair of consecutive `layers` (keys of
+  /// hidden_layers(), in order): pair k compares the attention of the layers whose outputs are
+  /// layers[k] and the next captured one; a pair without attention on both sides (`embd` ->
+  /// l_out-0) gets 0. What layer_attention() and a layer_analysis fed from this collector use.
+  [[nodiscard]] std::vector<attention_drift_sums> attention_sums(const std::vector<int>& layers) const {
+    constexpr std::string_view function = "llama_collector::attention_sums";
     if (!has_attention())
       infoscale::detail::raise(function, "attention", "was not captured (flash attention on, or not asked)");
     std::vector<detail::llama_drift_sums> sequences = drift_;
     if (!open_drift_.js_sum.empty()) sequences.push_back(open_drift_);
-    if (sequences.size() != plan.sequences()) {
-      infoscale::detail::raise(function, "plan",
-                               "has " + std::to_string(plan.sequences()) + " sequences but attention was " +
-                                   "captured for " + std::to_string(sequences.size()));
-    }
-    const std::vector<int> layers = hidden_layers();
     if (layers.size() < 2)
       infoscale::detail::raise(function, "hidden_states",
                                "cover fewer than 2 layers: no pairs to assign S3 to");
-    attention_evidence evidence(plan);
-    for (std::size_t s = 0; s < sequences.size(); ++s) {
-      attention_drift_sums sums{std::vector<double>(layers.size() - 1, 0.0), sequences[s].rows};
+    std::vector<attention_drift_sums> out;
+    for (const detail::llama_drift_sums& seq : sequences) {
+      attention_drift_sums sums{std::vector<double>(layers.size() - 1, 0.0), seq.rows};
       if (sums.rows == 0) infoscale::detail::raise(function, "attention", "has fewer than 2 captured layers");
       for (std::size_t k = 0; k + 1 < layers.size(); ++k) {
-        const auto it = sequences[s].js_sum.find(layers[k]);
-        if (it != sequences[s].js_sum.end()) sums.js_sum[k] = it->second;
+        const auto it = seq.js_sum.find(layers[k]);
+        if (it != seq.js_sum.end()) sums.js_sum[k] = it->second;
       }
-      evidence.set_sequence(s, std::move(sums));
+      out.push_back(std::move(sums));
     }
-    return evidence;
+    return out;
   }
 
  private:
@@ -442,6 +465,7 @@ class llama_collector {
     if (name.layer < 0) {
       if (capture_.embeddings && name.base == capture_.embedding_name) return kind::hidden;
       if (capture_.logits && name.base == capture_.logits_name) return kind::logits;
+      if (capture_.final_norm && name.base == capture_.final_norm_name) return kind::hidden;
       return kind::none;
     }
     const bool selected = capture_.layers.empty() || std::find(capture_.layers.begin(), capture_.layers.end(),
@@ -453,6 +477,7 @@ class llama_collector {
   }
 
   [[nodiscard]] std::string layer_name(int layer) const {
+    if (layer == final_norm_layer) return capture_.final_norm_name;
     return layer < 0 ? capture_.embedding_name : capture_.residual_name + "-" + std::to_string(layer);
   }
 
@@ -522,7 +547,7 @@ class llama_collector {
   llama_capture capture_;
   std::exception_ptr failure_;
   std::map<std::string, std::size_t> requests_;
-  std::map<int, detail::llama_stream> hidden_;  // by layer; `embd` (-1) first
+  std::map<int, detail::llama_stream> hidden_;  // by layer; `embd` (-1) first, `result_norm` last
   std::vector<std::vector<thermodynamic_state>> thermo_;
   detail::llama_stream logits_rows_;  // the rows with keep_logits; sequence ends always
   std::array<std::vector<float>, 2> attention_scratch_;
