@@ -83,7 +83,9 @@ struct llama_capture {
   bool attention = false;  ///< `kq_soft_max-N`: needs flash attention off (LLAMA_FLASH_ATTN_TYPE_DISABLED)
   bool logits = true;      ///< `result_output`
   /// `result_norm`, the last layer's output after the final norm (transformers' hidden_states[L]),
-  /// kept as hidden layer llama_collector::final_norm_layer, after every l_out-N.
+  /// kept as hidden layer llama_collector::final_norm_layer, after every l_out-N. With
+  /// llama_context_params.embeddings on, llama.cpp renames that node `result_embd_pooled` (pooling
+  /// none) or pools it, so nothing is captured then.
   bool final_norm = false;
   std::vector<int> layers;                ///< layers N for `l_out-N` and `kq_soft_max-N`; empty = all
   std::vector<double> temperatures{1.0};  ///< thermodynamics of every logits row at each T
