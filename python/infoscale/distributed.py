@@ -18,6 +18,10 @@ batch (and its padding) is the same whatever the world size.
 hidden states of its stage, and the pair that straddles two stages is computed from the earlier
 stage's per-sequence token Grams, sent rank to rank.
 
+``--interventions`` also runs Experiment 2 with its prompts sharded the same way
+(:mod:`infoscale.distributed_interventions`): each rank generates its prompts' samples under every
+condition, rank 0 gathers them and runs the paired t-tests; the result is the 1-process one.
+
 A rank that fails makes every rank raise :class:`RankFailure` naming it before anything is
 gathered (an all-reduce of an ok/failed flag); a rank that dies makes the collectives fail (gloo
 sees the closed connection, else the process group's timeout), so no partial report is written.
@@ -69,14 +73,14 @@ class LayerShard(LayerAnalysis):
         raise Error("infoscale::layer_shard: a shard has no report: merge the ranks' states (LayerState.report)")
 
 
-def shard_of(sequences: int, batch_size: int, world: int, rank: int) -> range:
+def shard_of(sequences: int, batch_size: int, world: int, rank: int, argument: str = "texts") -> range:
     """The sequences of `rank`: whole batches of `batch_size`, the batches dealt in contiguous
     blocks, so a batch is the same batch whatever the world size."""
     if batch_size < 1:
         raise Error("infoscale::distributed: argument 'batch_size' must be >= 1")
     n_batches = -(-sequences // batch_size)
     if n_batches < world:
-        raise Error(f"infoscale::distributed: argument 'texts' gives {n_batches} batches of {batch_size} for "
+        raise Error(f"infoscale::distributed: argument '{argument}' gives {n_batches} batches of {batch_size} for "
                     f"{world} ranks; every rank needs at least one (use a smaller batch_size or fewer ranks)")
     first, last = rank * n_batches // world, (rank + 1) * n_batches // world
     return range(first * batch_size, min(sequences, last * batch_size))
@@ -148,23 +152,41 @@ def check_ranks(error: Optional[str]) -> None:
         raise RankFailure(f"infoscale.distributed: {failed} (no report: every rank's part is needed)")
 
 
-def gather_states(state: Optional[LayerState], error: Optional[str]) -> Optional[List[LayerState]]:
-    """Every rank's state on rank 0 in rank order (None elsewhere). Before anything is gathered each
-    rank says whether it failed (`error`), by an all-reduce; if one did, every rank raises
-    RankFailure naming the failed ranks and their errors."""
-    import torch
+def gather_objects(obj: Any, error: Optional[str]) -> Optional[List[Any]]:
+    """Every rank's picklable `obj` on rank 0 in rank order (None elsewhere), after
+    :func:`check_ranks` (`error`: this rank's failure, or None)."""
     import torch.distributed as dist
 
     rank, world = _world()
     check_ranks(error)
     if world == 1:
-        return [state]
-    payload = state.serialize()
+        return [obj]
     gathered: Optional[List[Any]] = [None] * world if rank == 0 else None
-    dist.gather_object(payload, gathered, dst=0)
-    if rank != 0:
-        return None
-    return [LayerState.deserialize(b) for b in gathered]
+    dist.gather_object(obj, gathered, dst=0)
+    return gathered if rank == 0 else None
+
+
+def all_gather_objects(obj: Any, error: Optional[str]) -> List[Any]:
+    """Every rank's picklable `obj` on every rank in rank order, after :func:`check_ranks`."""
+    import torch.distributed as dist
+
+    rank, world = _world()
+    check_ranks(error)
+    if world == 1:
+        return [obj]
+    gathered: List[Any] = [None] * world
+    dist.all_gather_object(gathered, obj)
+    return gathered
+
+
+def gather_states(state: Optional[LayerState], error: Optional[str]) -> Optional[List[LayerState]]:
+    """Every rank's state on rank 0 in rank order (None elsewhere). Before anything is gathered each
+    rank says whether it failed (`error`), by an all-reduce; if one did, every rank raises
+    RankFailure naming the failed ranks and their errors."""
+    if _world()[1] == 1:
+        return gather_objects(state, error)
+    gathered = gather_objects(None if state is None else state.serialize(), error)
+    return None if gathered is None else [LayerState.deserialize(b) for b in gathered]
 
 
 def merge_states(states: Sequence[LayerState]) -> LayerState:
@@ -311,9 +333,23 @@ def init_process_group(backend: Optional[str] = None, timeout_s: float = 600.0) 
     dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout_s))
 
 
+def _parse_scales(text: str) -> dict:
+    """``L=0-3,I=4-7,G=8-11`` (0-based blocks, inclusive ranges or single blocks) as a dict."""
+    scales = {}
+    for item in text.split(","):
+        name, _, blocks = item.partition("=")
+        first, _, last = blocks.partition("-")
+        if name not in ("L", "I", "G") or not first.isdigit() or not (last or first).isdigit():
+            raise Error(f"infoscale::distributed: argument '--scales' has {item!r}; expected NAME=FIRST-LAST with "
+                        "NAME one of L, I, G")
+        scales[name] = list(range(int(first), int(last or first) + 1))
+    return scales
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="torchrun ... -m infoscale.distributed",
-                                 description="The layer report of a shipped decoder, data-parallel over the ranks.")
+                                 description="The layer report of a shipped decoder (and Experiment 2), data-parallel "
+                                             "over the ranks.")
     ap.add_argument("--model", default="llama-a", help="a shipped model (models/austen/NAME) or a HF folder")
     ap.add_argument("--texts-limit", type=int, help="the first N held-out labelled segments")
     ap.add_argument("--batch-size", type=int, default=8)
@@ -324,6 +360,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--no-labels", action="store_true")
     ap.add_argument("--layer-parallel", action="store_true",
                     help="ranks are pipeline stages (S1 and S2; no attention drift) instead of data shards")
+    ap.add_argument("--interventions", action="store_true",
+                    help="also Experiment 2 (noise in each scale while generating: Table 2), its prompts sharded")
+    ap.add_argument("--scales", metavar="L=a-b,I=c-d,G=e-f",
+                    help="Experiment 2's blocks per scale (0-based, inclusive); default: between the boundaries "
+                         "of the data-parallel layer report, as infoscale.study does")
+    ap.add_argument("--prompts", type=int, default=200, help="Experiment 2: prompts (the first words of the texts)")
+    ap.add_argument("--samples-per-prompt", type=int, default=5)
+    ap.add_argument("--max-new-tokens", type=int, default=48)
+    ap.add_argument("--sigma", type=float, default=0.1, help="Experiment 2: noise / activation std (eq. 7)")
+    ap.add_argument("--no-coherence", action="store_true", help="Experiment 2 without the SBERT coherence metric")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds a collective may wait")
     ap.add_argument("--out", help="folder for report.txt and report.json (rank 0)")
     a = ap.parse_args(argv)
@@ -340,21 +386,49 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         labels = {k: v[:a.texts_limit] for k, v in labels.items()}
     import torch
 
+    import torch.distributed as dist
+
     device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if torch.cuda.is_available() else None
-    collect = layer_parallel_reports if a.layer_parallel else layer_reports
-    reports = collect(model, tok, texts, labels=None if a.no_labels else {k: labels[k] for k in TASKS},
-                      batch_size=a.batch_size, device=device, resamples=a.resamples, seed=a.seed, probe=a.probe,
-                      folds=a.folds, source=a.model)
+    scales = _parse_scales(a.scales) if a.scales else None
+    reports = None
+    if not (a.interventions and scales):
+        collect = layer_parallel_reports if a.layer_parallel else layer_reports
+        reports = collect(model, tok, texts, labels=None if a.no_labels else {k: labels[k] for k in TASKS},
+                          batch_size=a.batch_size, device=device, resamples=a.resamples, seed=a.seed,
+                          probe=a.probe, folds=a.folds, source=a.model)
+    out = pathlib.Path(a.out) if a.out else None
     if reports is not None:
         text, js = str(reports[0]), reports[0].to_json()
-        if a.out:
-            out = pathlib.Path(a.out)
+        if out:
             out.mkdir(parents=True, exist_ok=True)
             (out / "report.txt").write_text(text + "\n")
             (out / "report.json").write_text(js + "\n")
         print(text)
-    import torch.distributed as dist
+    if a.interventions:
+        from . import distributed_interventions
+        from .study import _intervention_options
 
+        source = "given (--scales)"
+        if scales is None:  # rank 0 holds the report: the scales between its boundaries, to every rank
+            picked = [_L.scales_of(reports[0]) if reports is not None else None]
+            if dist.is_initialized():
+                dist.broadcast_object_list(picked, src=0)
+            scales, source = picked[0]
+        o = _intervention_options(dict(prompts=a.prompts, samples_per_prompt=a.samples_per_prompt,
+                                       max_new_tokens=a.max_new_tokens, sigma=a.sigma, fisher_texts=0), a.seed, texts)
+        embed = None
+        if not a.no_coherence:
+            from .models import sentence_embedder
+
+            embed = sentence_embedder()
+        result = distributed_interventions.run_intervention(
+            model, tok, o["prompt_texts"], scales, sigma=a.sigma, samples_per_prompt=a.samples_per_prompt,
+            max_new_tokens=a.max_new_tokens, seed=a.seed, batch_size=a.batch_size, embed=embed,
+            model_name=a.model, scales_source=source)
+        if result is not None:
+            if out:
+                result.write(out)
+            print(result.table())
     if dist.is_initialized():
         dist.destroy_process_group()
     return 0

@@ -127,34 +127,48 @@ class NoiseInjection:
         return hook
 
 
-def _measure_std(model: torch.nn.Module, blocks: Sequence[torch.nn.Module], layers: Sequence[int],
-                 batches: Sequence[dict]) -> list:
-    """Population std of every element each block outputs, over the prompts (unperturbed)."""
-    sums = {l: [0.0, 0.0, 0] for l in layers}
+def _layer_sums(model: torch.nn.Module, blocks: Sequence[torch.nn.Module], layers: Sequence[int],
+                batches: Sequence[dict]) -> list:
+    """Per batch, per layer: (sum, sum of squares, count) of every element the block outputs
+    (unperturbed). Kept per batch so that shards' sums add in the one-process order."""
+    out: list = []
 
     def hook_for(l: int) -> Callable:
         def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
             h = _block_output(output).double()
-            s = sums[l]
-            s[0] += float(h.sum())
-            s[1] += float((h * h).sum())
-            s[2] += h.numel()
+            out[-1][l] = (float(h.sum()), float((h * h).sum()), h.numel())
         return hook
 
     handles = [blocks[l].register_forward_hook(hook_for(l)) for l in layers]
     try:
         with torch.no_grad():
             for batch in batches:
+                out.append({})
                 model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
     finally:
         for h in handles:
             h.remove()
+    return [[b[l] for l in layers] for b in out]
+
+
+def _std_of(per_batch: Sequence[Sequence[tuple]]) -> list:
+    """Population std per layer from :func:`_layer_sums`'s per-batch sums, added in batch order."""
     out = []
-    for l in layers:
-        total, squares, n = sums[l]
+    for k in range(len(per_batch[0])):
+        total, squares, n = 0.0, 0.0, 0
+        for b in per_batch:
+            total += b[k][0]
+            squares += b[k][1]
+            n += b[k][2]
         mean = total / n
         out.append(math.sqrt(max(squares / n - mean * mean, 0.0)))
     return out
+
+
+def _measure_std(model: torch.nn.Module, blocks: Sequence[torch.nn.Module], layers: Sequence[int],
+                 batches: Sequence[dict]) -> list:
+    """Population std of every element each block outputs, over the prompts (unperturbed)."""
+    return _std_of(_layer_sums(model, blocks, layers, batches))
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -209,6 +223,43 @@ class InterventionResult:
         the % change with its paired t-test p; then gamma_s."""
         return "" if self.summary is None else str(self.summary)
 
+    def to_dict(self) -> dict:
+        """Every number of the run, JSON-ready (non-finite as None: NaN is "not measured"): the conditions'
+        layers, baseline stds, generations and per-prompt metrics, the comparisons, the notes and
+        Table 2 (``summary.to_dict()``)."""
+        return {"sigma": self.sigma, "scale": self.scale, "layers": self.layers, "baseline_std": self.baseline_std,
+                "generations": self.generations, "metrics": _finite(self.metrics),
+                "comparisons": _finite(self.comparisons), "notes": list(self.notes),
+                "summary": None if self.summary is None else self.summary.to_dict()}
+
+    def write(self, folder: Any) -> dict:
+        """Writes interventions.json (:meth:`to_dict`), table2.md (:meth:`table`) and
+        interventions.svg (Table 2 as a figure; not when sigma == 0) into `folder`; returns the paths."""
+        import json
+        import pathlib
+
+        out = pathlib.Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"json": out / "interventions.json", "table": out / "table2.md"}
+        paths["json"].write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n", encoding="utf-8")
+        paths["table"].write_text(self.table() + "\n", encoding="utf-8")
+        if self.summary is not None:
+            paths["svg"] = out / "interventions.svg"
+            paths["svg"].write_text(self.summary.svg(), encoding="utf-8")
+        return {k: str(v) for k, v in paths.items()}
+
+
+def _finite(x: Any) -> Any:
+    """`x` with every non-finite float replaced by None (JSON has no NaN; an infinite t, all
+    differences one constant, has its p = 0 beside it)."""
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
 
 def _batches(tokenizer: Any, prompts: Sequence[str], batch_size: int) -> list:
     side = tokenizer.padding_side
@@ -227,15 +278,26 @@ def generate(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str], *, 
              injection: Optional[NoiseInjection] = None, **generate_kwargs: Any) -> list:
     """Continuations of every prompt, samples_per_prompt each: list (per prompt) of lists of str.
     Sampling is seeded per (prompt batch, sample), so two conditions draw the same random numbers."""
-    batches = _batches(tokenizer, prompts, batch_size)
-    out: list = [[] for _ in prompts]
+    return _generate(model, tokenizer, _batches(tokenizer, prompts, batch_size), samples_per_prompt=samples_per_prompt,
+                     max_new_tokens=max_new_tokens, seed=seed, do_sample=do_sample, injection=injection,
+                     **generate_kwargs)
+
+
+def _generate(model: torch.nn.Module, tokenizer: Any, batches: Sequence[dict], *, first_batch: int = 0,
+              first_prompt: int = 0, samples_per_prompt: int = 4, max_new_tokens: int = 48, seed: int = 0,
+              do_sample: bool = True, injection: Optional[NoiseInjection] = None, **generate_kwargs: Any) -> list:
+    """:func:`generate` over `batches`, the prompt batches from global batch `first_batch` (prompt
+    `first_prompt`) on: the sampling seed and the noise streams use global indices, so a sample is
+    the same whichever process generates it."""
+    out: list = [[] for b in batches for _ in range(b["input_ids"].shape[0])]
     model.eval()
     for j in range(samples_per_prompt):
         start = 0
-        for bi, batch in enumerate(batches):
+        for k, batch in enumerate(batches):
+            bi = first_batch + k
             n = batch["input_ids"].shape[0]
             if injection is not None:
-                injection.start_batch([(start + i) * samples_per_prompt + j for i in range(n)])
+                injection.start_batch([(first_prompt + start + i) * samples_per_prompt + j for i in range(n)])
             torch.manual_seed(seed * 1_000_003 + bi * 1009 + j)
             with torch.no_grad():
                 ids = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=do_sample,
@@ -269,6 +331,20 @@ def run_intervention(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[s
     scales_source : str, optional
         How `scales` were chosen, for the notes (e.g. ``infoscale.layers.scales_of``'s second value).
     """
+    batches, taps = _prepare(model, tokenizer, prompts, scales, max_new_tokens, batch_size, blocks)
+    kw = dict(samples_per_prompt=samples_per_prompt, max_new_tokens=max_new_tokens, seed=seed, **generate_kwargs)
+    baseline_std = {name: _measure_std(model, taps.blocks, layers, batches) for name, layers in scales.items()} \
+        if scale == "baseline" else {}
+    generations = _conditions(model, tokenizer, batches, taps, scales, sigma, scale, baseline_std, **kw)
+    metrics = {c: [behaviour(s, embed) for s in per_prompt] for c, per_prompt in generations.items()}
+    return _result(scales, generations, metrics, baseline_std, sigma=sigma, scale=scale,
+                   samples_per_prompt=samples_per_prompt, max_new_tokens=max_new_tokens, prompts=len(prompts),
+                   embed=embed is not None, model_name=model_name, family=family, scales_source=scales_source)
+
+
+def _prepare(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str], scales: dict, max_new_tokens: int,
+             batch_size: int, blocks: Any) -> tuple:
+    """Checks Experiment 2's arguments; returns the prompt batches and the model's taps."""
     if len(prompts) < 2:
         _raise("prompts", "needs at least 2 prompts for a paired t-test")
     if not scales:
@@ -282,28 +358,39 @@ def run_intervention(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[s
         longest = max(int(b["input_ids"].shape[1]) for b in batches)
         if longest + max_new_tokens > context:
             _raise("prompts", f"need {longest} + {max_new_tokens} positions but the model's context is {context}")
-    kw = dict(samples_per_prompt=samples_per_prompt, max_new_tokens=max_new_tokens, seed=seed,
-              batch_size=batch_size, **generate_kwargs)
-    generations = {"baseline": generate(model, tokenizer, prompts, **kw)}
-    result = InterventionResult(sigma=sigma, scale=scale, layers={k: list(v) for k, v in scales.items()},
-                                generations=generations, metrics={})
+    model.eval()  # the std pass must not run dropout
+    return batches, taps
+
+
+def _conditions(model: torch.nn.Module, tokenizer: Any, batches: Sequence[dict], taps: Any, scales: dict,
+                sigma: float, scale: str, baseline_std: dict, *, seed: int, **kw: Any) -> dict:
+    """Per condition ('baseline', then each scale) the generations of `batches` (see :func:`_generate`)."""
+    generations = {"baseline": _generate(model, tokenizer, batches, seed=seed, **kw)}
     for name, layers in scales.items():
-        std = _measure_std(model, taps.blocks, layers, batches) if scale == "baseline" else None
-        if std is not None:
-            result.baseline_std[name] = std
-        injection = NoiseInjection(taps.blocks, layers, sigma, seed=seed + 1, scale=scale, baseline_std=std)
+        injection = NoiseInjection(taps.blocks, layers, sigma, seed=seed + 1, scale=scale,
+                                   baseline_std=baseline_std.get(name))
         with injection:
-            generations[name] = generate(model, tokenizer, prompts, injection=injection, **kw)
-    for condition, per_prompt in generations.items():
-        result.metrics[condition] = [behaviour(s, embed) for s in per_prompt]
+            generations[name] = _generate(model, tokenizer, batches, seed=seed, injection=injection, **kw)
+    return generations
+
+
+def _result(scales: dict, generations: dict, metrics: dict, baseline_std: dict, *, sigma: float, scale: str,
+            samples_per_prompt: int, max_new_tokens: int, prompts: int, embed: bool, model_name: str, family: str,
+            scales_source: str, extra_notes: Sequence[str] = ()) -> InterventionResult:
+    """The InterventionResult of every prompt's generations and metrics: notes, Table 2 (the
+    library's paired t-tests and brittleness) and the comparisons."""
+    result = InterventionResult(sigma=sigma, scale=scale, layers={k: list(v) for k, v in scales.items()},
+                                generations=generations, metrics=metrics, baseline_std=dict(baseline_std))
     notes = [f"scales: {scales_source}"] if scales_source else []
-    notes.append(f"noise std: sigma x {'the layer std over the unperturbed prompts' if scale == 'baseline' else 'the std of each forward pass'}"
-                 f"; {samples_per_prompt} samples per prompt, {max_new_tokens} new tokens, {len(prompts)} prompts")
-    if embed is None:
+    std = "the layer std over the unperturbed prompts" if scale == "baseline" else "the std of each forward pass"
+    notes.append(f"noise std: sigma x {std}; {samples_per_prompt} samples per prompt, {max_new_tokens} new tokens, "
+                 f"{prompts} prompts")
+    if not embed:
         notes.append("no sentence embedder given: coherence not measured")
     notes.append("grammaticality not measured: no offline grammar checker is installable here")
+    notes.extend(extra_notes)
     if sigma > 0:
-        values = {c: [[p[m] for p in result.metrics[c]] for m in METRICS] for c in generations}
+        values = {c: [[p[m] for p in metrics[c]] for m in METRICS] for c in generations}
         result.summary = _L.compare_interventions(
             model_name, family, sigma, list(METRICS), values["baseline"],
             [(name, list(scales[name]), values[name]) for name in scales], notes=notes)
