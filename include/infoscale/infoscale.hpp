@@ -1,6 +1,5 @@
 #pragma once
-// Everything in infoscale.
-#include "infoscale/claims.hpp"
+// Everything in infoscale but the claims ledger (infoscale/claims.hpp: an application of it all).
 #include "infoscale/core.hpp"
 #include "infoscale/entropic.hpp"
 #include "infoscale/exec.hpp"
