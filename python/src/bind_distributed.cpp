@@ -14,6 +14,7 @@
 #include "bindings.hpp"
 #include "infoscale/layers/distributed/layer_shard.hpp"
 #include "infoscale/layers/layer_analysis.hpp"
+#include "layer_feeding.hpp"
 #include "layer_options.hpp"
 #include "tensors.hpp"
 
@@ -88,78 +89,39 @@ void bind_distributed(nb::module_& m) {
           "The merged corpus' LayerReports, one per entry of `normalizations` (default: the option's):\n"
           "every sequence must be held. The probes are fitted here on the gathered features.");
 
-  nb::class_<layer_shard>(layers, "LayerShardCore",
-                          "One rank's collector (infoscale.distributed.LayerShard wraps it): fed like\n"
-                          "LayerAnalysisCore, it keeps a LayerState.")
-      .def(
-          "__init__",
-          [](layer_shard* self, std::vector<std::size_t> lengths, std::size_t first_sequence,
-             std::size_t total_sequences, const std::vector<int_array_in>& labels, bool causal) {
-            new (self)
-                layer_shard(std::move(lengths), first_sequence, total_sequences, label_sets(labels), causal);
-          },
-          "sequence_lengths"_a, "first_sequence"_a, "total_sequences"_a, "labels"_a, nb::kw_only(),
-          "causal"_a = false)
-      .def_prop_ro("hidden_layers", &layer_shard::hidden_layers)
-      .def_prop_ro("tokens", &layer_shard::tokens)
-      .def_prop_ro("sequences", &layer_shard::sequences)
-      .def(
-          "add_hidden_layer",
-          [](layer_shard& a, const array_in& layer, const std::string& policy) {
-            const matrix_input in =
-                as_strict_matrix(layer, shard_function, "hidden_states", "[tokens, features]");
-            nb::gil_scoped_release release;
-            visit_dtype(in, "hidden_states", [&](auto v) {
-              visit_policy(policy, shard_function, [&](auto pol) { a.add_hidden_layer(pol, v); });
-              return 0;
-            });
-          },
-          "layer"_a, "policy"_a = "par")
-      .def(
-          "add_attention_sequence",
-          [](layer_shard& a, std::size_t sequence, const array_in& layers_in,
-             std::optional<int_array_in> valid) {
-            const auto in =
-                as_tensor<4>(layers_in, shard_function, "attentions", "[layers, heads, queries, keys]");
-            std::vector<std::uint8_t> keys;
-            if (valid) {
-              for (std::size_t i = 0; i < valid->shape(0); ++i) {
-                const auto v = valid->data()[i];
-                if (v != 0 && v != 1) detail::raise(shard_function, "valid", "has a value other than 0 or 1");
-                keys.push_back(static_cast<std::uint8_t>(v));
-              }
-            }
-            nb::gil_scoped_release release;
-            visit_type(in.type, [&](auto tag) {
-              using t = typename decltype(tag)::type;
-              const auto views = views_along_first<t>(in, "attentions");
-              a.add_attention_sequence(sequence, std::span<const tensor_view<const t, 3>>(views),
-                                       std::span<const std::uint8_t>(keys));
-              return 0;
-            });
-          },
-          "sequence"_a, "layers"_a, "valid"_a = nb::none())
-      .def(
-          "add_attention_pair_sums",
-          [](layer_shard& a, std::size_t pair, std::vector<std::size_t> sequences, std::vector<double> js,
-             std::vector<std::size_t> rows, const std::string& dtype_name, std::size_t heads,
-             std::size_t positions) {
-            a.add_attention_pair_sums(pair, sequences, js, rows, dtype_name, heads, positions);
-          },
-          "pair"_a, "sequences"_a, "js_sums"_a, "rows"_a, "dtype"_a, "heads"_a, "positions"_a)
-      .def(
-          "continue_from",
-          [](layer_shard& a, const nb::bytes& boundary) {
-            a.continue_from(sequence_grams::deserialize(from_bytes(boundary)));
-          },
-          "boundary"_a,
-          "Layer-parallel collection: collect the hidden states after those of the previous pipeline stage,\n"
-          "whose boundary() bytes these are (the straddling pair's per-sequence Grams). Before any layer.")
-      .def(
-          "boundary", [](const layer_shard& a) { return to_bytes(a.boundary().serialize()); },
-          "The per-sequence token Grams of the last hidden layer added, as bytes: what the next pipeline\n"
-          "stage needs (sum of n_s^2 doubles, not the hidden states).")
-      .def("state", &layer_shard::state, "The shard's LayerState (attention checked complete).");
+  auto shard_class =
+      nb::class_<layer_shard>(layers, "LayerShardCore",
+                              "One rank's collector (infoscale.distributed.LayerShard wraps it): fed like\n"
+                              "LayerAnalysisCore, it keeps a LayerState.")
+          .def(
+              "__init__",
+              [](layer_shard* self, std::vector<std::size_t> lengths, std::size_t first_sequence,
+                 std::size_t total_sequences, const std::vector<int_array_in>& labels, bool causal) {
+                new (self) layer_shard(std::move(lengths), first_sequence, total_sequences,
+                                       label_sets(labels), causal);
+              },
+              "sequence_lengths"_a, "first_sequence"_a, "total_sequences"_a, "labels"_a, nb::kw_only(),
+              "causal"_a = false)
+          .def_prop_ro("hidden_layers", &layer_shard::hidden_layers)
+          .def_prop_ro("tokens", &layer_shard::tokens)
+          .def_prop_ro("sequences", &layer_shard::sequences)
+          .def(
+              "continue_from",
+              [](layer_shard& a, const nb::bytes& boundary) {
+                a.continue_from(sequence_grams::deserialize(from_bytes(boundary)));
+              },
+              "boundary"_a,
+              "Layer-parallel collection: collect the hidden states after those of the previous pipeline "
+              "stage,\n"
+              "whose boundary() bytes these are (the straddling pair's per-sequence Grams). Before any "
+              "layer.")
+          .def(
+              "boundary", [](const layer_shard& a) { return to_bytes(a.boundary().serialize()); },
+              "The per-sequence token Grams of the last hidden layer added, as bytes: what the next "
+              "pipeline\n"
+              "stage needs (sum of n_s^2 doubles, not the hidden states).")
+          .def("state", &layer_shard::state, "The shard's LayerState (attention checked complete).");
+  def_layer_feeding(shard_class, shard_function);
 }
 
 }  // namespace infoscale::python

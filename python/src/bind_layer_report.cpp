@@ -14,6 +14,7 @@
 #include "infoscale/layers/layer_dump.hpp"
 #include "infoscale/layers/report_format.hpp"
 #include "infoscale/layers/report_svg.hpp"
+#include "layer_feeding.hpp"
 #include "layer_options.hpp"
 #include "tensors.hpp"
 
@@ -179,84 +180,46 @@ void bind_layer_report(nb::module_& m) {
           [](const layer_report& r) { return nb::module_::import_("json").attr("loads")(format_json(r)); },
           "to_json() read back as a dict (NaN and infinities are None).");
 
-  nb::class_<layer_analysis>(m, "LayerAnalysisCore",
-                             "The pipeline fed layer by layer (infoscale.LayerAnalysis wraps it).")
-      .def(
-          "__init__",
-          [](layer_analysis* self, std::vector<std::size_t> lengths, const std::vector<int_array_in>& labels,
-             const std::string& source, std::size_t resamples, std::uint64_t seed,
-             std::array<double, 3> weights, const std::string& normalization, double min_prominence,
-             bool edges, const std::string& probe, bool causal, std::size_t folds) {
-            new (self) layer_analysis(std::move(lengths), label_sets(labels),
-                                      make_options(resamples, seed, weights, normalization, min_prominence,
-                                                   edges, probe, causal, folds),
-                                      source);
-          },
-          "sequence_lengths"_a, "labels"_a, "source"_a, nb::kw_only(), INFOSCALE_LAYER_OPTIONS)
-      .def_prop_ro("hidden_layers", &layer_analysis::hidden_layers)
-      .def_prop_ro("tokens", &layer_analysis::tokens)
-      .def_prop_ro("sequences", &layer_analysis::sequences)
-      .def("note", &layer_analysis::note, "text"_a)
-      .def(
-          "add_hidden_layer",
-          [](layer_analysis& a, const array_in& layer, const std::string& policy) {
-            const matrix_input in = as_strict_matrix(layer, function, "hidden_states", "[tokens, features]");
-            nb::gil_scoped_release release;
-            visit_dtype(in, "hidden_states", [&](auto v) {
-              visit_policy(policy, function, [&](auto pol) { a.add_hidden_layer(pol, v); });
-              return 0;
-            });
-          },
-          "layer"_a, "policy"_a = "par")
-      .def(
-          "add_attention_sequence",
-          [](layer_analysis& a, std::size_t sequence, const array_in& layers,
-             std::optional<int_array_in> valid) {
-            const auto in = as_tensor<4>(layers, function, "attentions", "[layers, heads, queries, keys]");
-            std::vector<std::uint8_t> keys;
-            if (valid) {
-              for (std::size_t i = 0; i < valid->shape(0); ++i) {
-                const auto v = valid->data()[i];
-                if (v != 0 && v != 1) detail::raise(function, "valid", "has a value other than 0 or 1");
-                keys.push_back(static_cast<std::uint8_t>(v));
-              }
-            }
-            nb::gil_scoped_release release;
-            visit_type(in.type, [&](auto tag) {
-              using t = typename decltype(tag)::type;
-              const auto views = views_along_first<t>(in, "attentions");
-              a.add_attention_sequence(sequence, std::span<const tensor_view<const t, 3>>(views),
-                                       std::span<const std::uint8_t>(keys));
-              return 0;
-            });
-          },
-          "sequence"_a, "layers"_a, "valid"_a = nb::none())
-      .def(
-          "add_attention_pair_sums",
-          [](layer_analysis& a, std::size_t pair, std::vector<std::size_t> sequences, std::vector<double> js,
-             std::vector<std::size_t> rows, const std::string& dtype_name, std::size_t heads,
-             std::size_t positions) {
-            a.add_attention_pair_sums(pair, sequences, js, rows, dtype_name, heads, positions);
-          },
-          "pair"_a, "sequences"_a, "js_sums"_a, "rows"_a, "dtype"_a, "heads"_a, "positions"_a)
-      .def(
-          "describe_attention",
-          [](layer_analysis& a, const std::string& dtype_name, std::vector<std::size_t> shape,
-             bool padding_mask) {
-            a.describe_attention({dtype_name, std::move(shape), padding_mask, a.options().causal_mask});
-          },
-          "dtype"_a, "shape"_a, "padding_mask"_a)
-      .def(
-          "report",
-          [](const layer_analysis& a, const std::string& policy,
-             const std::optional<std::string>& normalization) {
-            std::optional<signal_normalization> fusion;
-            if (normalization) fusion = parse_normalization(*normalization);
-            nb::gil_scoped_release release;
-            return visit_policy(policy, function, [&](auto pol) { return a.report(pol, fusion); });
-          },
-          "policy"_a = "par", "normalization"_a = nb::none(),
-          "The report; `normalization` ('max' or 'minmax') overrides the analysis' option for this call.");
+  auto analysis_class =
+      nb::class_<layer_analysis>(m, "LayerAnalysisCore",
+                                 "The pipeline fed layer by layer (infoscale.LayerAnalysis wraps it).")
+          .def(
+              "__init__",
+              [](layer_analysis* self, std::vector<std::size_t> lengths,
+                 const std::vector<int_array_in>& labels, const std::string& source, std::size_t resamples,
+                 std::uint64_t seed, std::array<double, 3> weights, const std::string& normalization,
+                 double min_prominence, bool edges, const std::string& probe, bool causal,
+                 std::size_t folds) {
+                new (self) layer_analysis(std::move(lengths), label_sets(labels),
+                                          make_options(resamples, seed, weights, normalization,
+                                                       min_prominence, edges, probe, causal, folds),
+                                          source);
+              },
+              "sequence_lengths"_a, "labels"_a, "source"_a, nb::kw_only(), INFOSCALE_LAYER_OPTIONS)
+          .def_prop_ro("hidden_layers", &layer_analysis::hidden_layers)
+          .def_prop_ro("tokens", &layer_analysis::tokens)
+          .def_prop_ro("sequences", &layer_analysis::sequences)
+          .def("note", &layer_analysis::note, "text"_a)
+          .def(
+              "describe_attention",
+              [](layer_analysis& a, const std::string& dtype_name, std::vector<std::size_t> shape,
+                 bool padding_mask) {
+                a.describe_attention({dtype_name, std::move(shape), padding_mask, a.options().causal_mask});
+              },
+              "dtype"_a, "shape"_a, "padding_mask"_a)
+          .def(
+              "report",
+              [](const layer_analysis& a, const std::string& policy,
+                 const std::optional<std::string>& normalization) {
+                std::optional<signal_normalization> fusion;
+                if (normalization) fusion = parse_normalization(*normalization);
+                nb::gil_scoped_release release;
+                return visit_policy(policy, function, [&](auto pol) { return a.report(pol, fusion); });
+              },
+              "policy"_a = "par", "normalization"_a = nb::none(),
+              "The report; `normalization` ('max' or 'minmax') overrides the analysis' option for this "
+              "call.");
+  def_layer_feeding(analysis_class, function);
 
   m.def(
       "analyse_layer_dump",
