@@ -64,7 +64,7 @@ const char* study_input = R"({"models": "a, b", "scorecard": [
  "boundaries": {"a": {"max": 1, "minmax": 1}, "b": {"max": 2, "minmax": 2}},
  "fisher": {"cells": 10, "within_2se": 9, "ratio_min": 0.9, "ratio_max": 1.1}})";
 
-c::ledger with_inputs() {
+c::ledger build_with_inputs() {
   c::ledger_inputs in;
   in.ladder = nlohmann::json::parse(ladder_input);
   in.thermo = nlohmann::json::parse(thermo_input);
@@ -72,11 +72,22 @@ c::ledger with_inputs() {
   return c::build_ledger(in);
 }
 
+// Each ledger is built once for the whole file: a build enumerates half a million continuations
+// (TD §2), about a second under the sanitizers.
+const c::ledger& with_inputs() {
+  static const c::ledger ledger = build_with_inputs();
+  return ledger;
+}
+const c::ledger& bare_ledger() {
+  static const c::ledger ledger = c::build_ledger({});
+  return ledger;
+}
+
 }  // namespace
 
 TEST_CASE("claims: every row's verdict, without real-model inputs and with hand-written ones") {
-  const auto bare = c::build_ledger({});
-  const auto full = with_inputs();
+  const auto& bare = bare_ledger();
+  const auto& full = with_inputs();
   // (paper, place) -> verdict without inputs, and with the inputs above.
   const std::map<std::pair<std::string, std::string>, std::pair<verdict, verdict>> expected{
       {{"ES", "eq. (1), Table 1"}, {verdict::holds, verdict::holds}},  // first of two; see below
@@ -157,7 +168,7 @@ TEST_CASE("claims: every row's verdict, without real-model inputs and with hand-
 }
 
 TEST_CASE("claims: the figures of the computed rows equal independent hand and closed-form values") {
-  const auto l = c::build_ledger({});
+  const auto& l = bare_ledger();
   // ES eq. (1): a's range (Ada / Davinci bound), the real counts' crossing bounds.
   const auto& real = l.rows[1];
   CHECK(mentions(real, 3.0 / (std::log2(774'030'080.0) - std::log2(124'439'808.0))));  // 1.138
@@ -192,7 +203,7 @@ TEST_CASE("claims: the figures of the computed rows equal independent hand and c
 }
 
 TEST_CASE("claims: MS eq. (30) against the analytic Hessian, eq. (34) against the sampling width") {
-  const auto l = c::build_ledger({});
+  const auto& l = bare_ledger();
   // (30): the row's read-out W (3 x 4) and h come from random_stream(8, 0) as in the ledger; the
   // Hessian of -log softmax(W h)_y in h is W^T (diag p - p p^T) W whatever y, so 1/2 tr H is known
   // in closed form, independently of the row's finite differences.
@@ -227,7 +238,7 @@ TEST_CASE("claims: MS eq. (30) against the analytic Hessian, eq. (34) against th
 }
 
 TEST_CASE("claims: the real-model rows read their inputs") {
-  const auto l = with_inputs();
+  const auto& l = with_inputs();
   // Levels by eq. (1) at the default calibration: t and u share one; s is below it.
   const int lt = infoscale::entropic::level(3e6, 4096), ls = infoscale::entropic::level(8e5, 4096);
   REQUIRE(lt > ls);
@@ -249,7 +260,7 @@ TEST_CASE("claims: the real-model rows read their inputs") {
 }
 
 TEST_CASE("claims: every numbered equation of ES (1)-(15) and MS (1)-(34) has a row") {
-  const auto l = c::build_ledger({});
+  const auto& l = bare_ledger();
   std::map<std::string, std::set<int>> covered;
   const std::regex range(R"(\((\d+)\)-\((\d+)\))"), single(R"(\((\d+)\))");
   for (const auto& r : l.rows) {
@@ -265,7 +276,7 @@ TEST_CASE("claims: every numbered equation of ES (1)-(15) and MS (1)-(34) has a 
 }
 
 TEST_CASE("claims: Markdown and JSON carry every row; a cell's pipes are escaped") {
-  const auto l = c::build_ledger({});
+  const auto& l = bare_ledger();
   const auto md = c::ledger_markdown(l);
   const auto js = c::ledger_json(l);
   CHECK(js["rows"].size() == l.rows.size());
