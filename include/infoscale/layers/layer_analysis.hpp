@@ -16,7 +16,6 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,6 +29,7 @@
 #include "infoscale/io/dtype.hpp"
 #include "infoscale/layers/attention_drift.hpp"
 #include "infoscale/layers/cka_bootstrap.hpp"
+#include "infoscale/layers/detail/attention_accumulator.hpp"
 #include "infoscale/layers/distributed/layer_state.hpp"
 #include "infoscale/layers/fusion.hpp"
 #include "infoscale/layers/layer_report.hpp"
@@ -142,9 +142,7 @@ class layer_analysis {
       const auto order = merged.shard().order(function);
       const std::size_t pairs = merged.attention->pairs();
       for (std::size_t g = 0; g < order.size(); ++g) {
-        const auto sums = merged.attention->sums(order[g]);
-        for (std::size_t pair = 1; pair < pairs; ++pair) js_[g][pair] = sums.js_sum[pair];
-        rows_[g] = sums.rows;
+        attention_.restore(g, merged.attention->sums(order[g]));
       }
       const attention_inputs& a = merged.attention_info;
       note_attention(a.dtype, pairs, a.heads, a.positions, a.padding);
@@ -161,7 +159,8 @@ class layer_analysis {
         options_(options),
         lengths_(std::move(sequence_lengths)),
         plan_(lengths_.empty() ? 1 : lengths_.size(), lengths_.size() >= 2 ? options.resamples : 0,
-              options.seed) {
+              options.seed),
+        attention_(function, lengths_.size(), infoscale::detail::attention_accumulator::scope::corpus) {
     if (lengths_.empty()) raise("sequence_lengths", "is empty");
     for (const std::size_t n : lengths_) {
       if (n == 0) raise("sequence_lengths", "has an empty sequence");
@@ -174,8 +173,6 @@ class layer_analysis {
     if (global_cka) cka_.emplace(lengths_, plan_);
     for (std::size_t t = 0; t < label_sets.size(); ++t) add_label_set(label_sets[t], t, label_sets.size());
     if (!labels_.empty()) probes_.emplace(lengths_, plan_);
-    js_.resize(lengths_.size());
-    rows_.assign(lengths_.size(), 0);
   }
 
   static std::vector<std::size_t> ordered_lengths(const layer_state& merged) {
@@ -233,15 +230,14 @@ class layer_analysis {
   template <class T>
   void add_attention_sequence(std::size_t sequence, std::span<const tensor_view<T, 3>> layers,
                               std::span<const std::uint8_t> valid = {}) {
-    check_sequence(sequence);
+    attention_.check_sequence(sequence);
     attention_drift_sums sums;
     try {
       sums = attention_drift_statistics(layers, attention_mask{options_.causal_mask, valid});
     } catch (const error& e) {
       raise(source_, "attentions of sequence " + std::to_string(sequence) + ": " + e.what());
     }
-    for (std::size_t a = 0; a < sums.js_sum.size(); ++a) js_[sequence][a + 1] = sums.js_sum[a];
-    record_rows(sequence, sums.rows);
+    attention_.add_sequence(sequence, sums);
     note_attention(detail::element_name(io::element_type_of<std::remove_const_t<T>>), layers.size(),
                    layers.empty() ? 0 : layers[0].extent(0), layers.empty() ? 0 : layers[0].extent(1),
                    !valid.empty());
@@ -253,15 +249,7 @@ class layer_analysis {
   void add_attention_pair_sums(std::size_t pair, std::span<const std::size_t> sequences,
                                std::span<const double> js_sums, std::span<const std::size_t> rows,
                                const std::string& dtype, std::size_t heads, std::size_t positions) {
-    if (pair == 0) raise("pair", "must be >= 1 (pair 0 has no attention drift)");
-    if (sequences.size() != js_sums.size() || sequences.size() != rows.size())
-      raise("js_sums", "must give one sum and one row count per sequence");
-    for (std::size_t i = 0; i < sequences.size(); ++i) {
-      check_sequence(sequences[i]);
-      if (!std::isfinite(js_sums[i]) || js_sums[i] < 0.0) raise("js_sums", "must be finite and >= 0");
-      js_[sequences[i]][pair] = js_sums[i];
-      record_rows(sequences[i], rows[i]);
-    }
+    attention_.add_pair_sums(pair, sequences, js_sums, rows);
     note_attention(dtype, std::max(pair + 1, attention_layers_), heads, positions, true);
   }
 
@@ -436,18 +424,6 @@ class layer_analysis {
     }
   }
 
-  void check_sequence(std::size_t s) const {
-    if (s >= lengths_.size())
-      raise("sequence",
-            "is " + std::to_string(s) + " but there are " + std::to_string(lengths_.size()) + " sequences");
-  }
-
-  void record_rows(std::size_t s, std::size_t rows) {
-    if (rows_[s] != 0 && rows_[s] != rows)
-      raise("attentions", "of sequence " + std::to_string(s) + " changes its row count between layer pairs");
-    rows_[s] = rows;
-  }
-
   void note_attention(const std::string& dtype, std::size_t layers, std::size_t heads, std::size_t positions,
                       bool padding) {
     attention_dtype_ = dtype;
@@ -462,24 +438,8 @@ class layer_analysis {
   [[nodiscard]] std::optional<attention_evidence> attention(std::size_t layers) const {
     if (!has_attention_) return std::nullopt;
     attention_evidence drift(plan_);
-    for (std::size_t s = 0; s < lengths_.size(); ++s) {
-      const auto& got = js_[s];
-      attention_drift_sums sums;
-      sums.js_sum.push_back(0.0);  // pair 0: no attention before layer 1
-      for (std::size_t pair = 1; pair < layers; ++pair) {
-        const auto it = got.find(pair);
-        if (it == got.end())
-          raise("attentions", "of sequence " + std::to_string(s) + " lack layer pair " +
-                                  std::to_string(pair) + " (attention for layers 1.." +
-                                  std::to_string(layers) + " is needed)");
-        sums.js_sum.push_back(it->second);
-      }
-      if (got.size() != layers - 1 || got.rbegin()->first >= layers)
-        raise("attentions", "of sequence " + std::to_string(s) + " cover " + std::to_string(got.size() + 1) +
-                                " layers but hidden_states " + std::to_string(layers));
-      sums.rows = rows_[s];
-      drift.set_sequence(s, std::move(sums));
-    }
+    std::vector<attention_drift_sums> sums = attention_.complete(layers);
+    for (std::size_t s = 0; s < sums.size(); ++s) drift.set_sequence(s, std::move(sums[s]));
     return drift;
   }
 
@@ -495,8 +455,7 @@ class layer_analysis {
   std::size_t hidden_ = 0, features_ = 0;
   std::string dtype_ = "F32";
   std::vector<std::string> notes_;
-  std::vector<std::map<std::size_t, double>> js_;  // per sequence: pair -> JS sum
-  std::vector<std::size_t> rows_;
+  infoscale::detail::attention_accumulator attention_;
   bool has_attention_ = false, attention_padding_ = false;
   std::string attention_dtype_;
   std::size_t attention_layers_ = 0, heads_ = 0, positions_ = 0;

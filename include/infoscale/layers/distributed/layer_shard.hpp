@@ -5,10 +5,8 @@
 // outside the shard is ever needed.
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -19,6 +17,7 @@
 #include "infoscale/exec/policy.hpp"
 #include "infoscale/io/dtype.hpp"
 #include "infoscale/layers/attention_drift.hpp"
+#include "infoscale/layers/detail/attention_accumulator.hpp"
 #include "infoscale/layers/detail/matrix.hpp"
 #include "infoscale/layers/distributed/layer_state.hpp"
 
@@ -32,14 +31,14 @@ class layer_shard {
   layer_shard(std::vector<std::size_t> sequence_lengths, std::size_t first_sequence,
               std::size_t total_sequences, std::vector<std::vector<std::int64_t>> label_sets,
               bool causal = false)
-      : causal_(causal) {
+      : causal_(causal),
+        attention_(function, sequence_lengths.size(),
+                   infoscale::detail::attention_accumulator::scope::shard) {
     if (sequence_lengths.empty()) raise("sequence_lengths", "is empty");
     sequence_shard shard = sequence_shard::contiguous(
         first_sequence, {sequence_lengths.begin(), sequence_lengths.end()}, total_sequences, function);
     state_.cka = sequence_cka_state(shard);
     if (!label_sets.empty()) state_.probes.emplace(shard, std::move(label_sets));
-    js_.resize(shard.size());
-    rows_.assign(shard.size(), 0);
   }
 
   /// Layer-parallel collection: this shard collects the hidden states after `previous.layer`
@@ -80,15 +79,14 @@ class layer_shard {
   template <class T>
   void add_attention_sequence(std::size_t sequence, std::span<const tensor_view<T, 3>> layers,
                               std::span<const std::uint8_t> valid = {}) {
-    check_sequence(sequence);
+    attention_.check_sequence(sequence);
     attention_drift_sums sums;
     try {
       sums = attention_drift_statistics(layers, attention_mask{causal_, valid});
     } catch (const error& e) {
       raise("attentions", "of sequence " + std::to_string(sequence) + ": " + e.what());
     }
-    for (std::size_t a = 0; a < sums.js_sum.size(); ++a) js_[sequence][a + 1] = sums.js_sum[a];
-    record_rows(sequence, sums.rows);
+    attention_.add_sequence(sequence, sums);
     note_attention(std::string(io::name_of(io::element_type_of<std::remove_const_t<T>>)),
                    layers.empty() ? 0 : layers[0].extent(0), layers.empty() ? 0 : layers[0].extent(1),
                    !valid.empty());
@@ -98,15 +96,7 @@ class layer_shard {
   void add_attention_pair_sums(std::size_t pair, std::span<const std::size_t> sequences,
                                std::span<const double> js_sums, std::span<const std::size_t> rows,
                                const std::string& dtype, std::size_t heads, std::size_t positions) {
-    if (pair == 0) raise("pair", "must be >= 1 (pair 0 has no attention drift)");
-    if (sequences.size() != js_sums.size() || sequences.size() != rows.size())
-      raise("js_sums", "must give one sum and one row count per sequence");
-    for (std::size_t i = 0; i < sequences.size(); ++i) {
-      check_sequence(sequences[i]);
-      if (!std::isfinite(js_sums[i]) || js_sums[i] < 0.0) raise("js_sums", "must be finite and >= 0");
-      js_[sequences[i]][pair] = js_sums[i];
-      record_rows(sequences[i], rows[i]);
-    }
+    attention_.add_pair_sums(pair, sequences, js_sums, rows);
     note_attention(dtype, heads, positions, true);
   }
 
@@ -119,22 +109,8 @@ class layer_shard {
     if (layers < 2)
       raise("attentions", "need at least 3 hidden layers (embeddings and 2 layers) beside them");
     s.attention.emplace(state_.shard(), layers);
-    for (std::size_t i = 0; i < sequences(); ++i) {
-      attention_drift_sums sums{std::vector<double>(layers, 0.0), rows_[i]};  // pair 0: a placeholder
-      for (std::size_t pair = 1; pair < layers; ++pair) {
-        const auto it = js_[i].find(pair);
-        if (it == js_[i].end())
-          raise("attentions", "of shard sequence " + std::to_string(i) + " lack layer pair " +
-                                  std::to_string(pair) + " (attention for layers 1.." +
-                                  std::to_string(layers) + " is needed)");
-        sums.js_sum[pair] = it->second;
-      }
-      if (js_[i].size() != layers - 1)
-        raise("attentions", "of shard sequence " + std::to_string(i) + " cover " +
-                                std::to_string(js_[i].size() + 1) + " layers but hidden_states " +
-                                std::to_string(layers));
-      s.attention->set_sequence(i, sums);
-    }
+    const std::vector<attention_drift_sums> sums = attention_.complete(layers);
+    for (std::size_t i = 0; i < sums.size(); ++i) s.attention->set_sequence(i, sums[i]);
     s.attention_info = info_;
     return s;
   }
@@ -143,17 +119,6 @@ class layer_shard {
   static constexpr std::string_view function = "layer_shard";
   [[noreturn]] static void raise(std::string_view argument, const std::string& problem) {
     detail::raise(function, argument, problem);
-  }
-  void check_sequence(std::size_t s) const {
-    if (s >= sequences())
-      raise("sequence",
-            "is " + std::to_string(s) + " but the shard has " + std::to_string(sequences()) + " sequences");
-  }
-  void record_rows(std::size_t s, std::size_t rows) {
-    if (rows == 0) raise("rows", "of sequence " + std::to_string(s) + " is 0");
-    if (rows_[s] != 0 && rows_[s] != rows)
-      raise("attentions", "of sequence " + std::to_string(s) + " changes its row count between layer pairs");
-    rows_[s] = rows;
   }
   void note_attention(const std::string& dtype, std::size_t heads, std::size_t positions, bool padding) {
     if (has_attention_ && (dtype != info_.dtype || heads != info_.heads))
@@ -168,8 +133,7 @@ class layer_shard {
 
   bool causal_ = false;
   layer_state state_;
-  std::vector<std::map<std::size_t, double>> js_;  // per shard sequence: pair -> JS sum
-  std::vector<std::size_t> rows_;
+  infoscale::detail::attention_accumulator attention_;
   bool has_attention_ = false;
   attention_inputs info_;
 };
