@@ -1,14 +1,11 @@
-// Whole boundary pipeline on a synthetic dump: S1 (CKA from per-sequence statistics), S2
-// (logistic probes), S3 (attention JS), fusion, peaks and 1000 bootstrap resamples.
+// Whole boundary pipeline on a synthetic stream (synthetic_layers.hpp): S1 (CKA from
+// per-sequence statistics), S2 (probes on three label sets, 5 folds), S3 (attention JS), fusion,
+// peaks and 1000 bootstrap resamples: Experiment 1's analysis at the paper's size (issue 18).
 // Usage: bench_layers [layers=32] [tokens=10000] [width=4096] [sequences=100] [resamples=1000]
+//                     [probe=mlp_minibatch] [projection=256]
 // Layers are generated one at a time (only two are ever held), as a llama.cpp callback would.
-// Probes read the first 128 features of each layer (a full-width 4096-d probe per layer is a
-// separate cost the paper's protocol leaves to the host).
-// Measured on the 2-core dev machine (AVX-512, quiet), the default build with OpenBLAS: full size
-// 32 x 10,000 x 4096, 100 sequences, 1000 resamples: 253 s total (S1 183 s, the n x n Grams),
-// peak RSS 2.5 GiB (before OpenBLAS, -march=native, shared machine: 537 s, S1 462 s). At
-// 32 x 1000 x 128, 10 sequences, 200 resamples: 2.8 s vs 545 s for
-// benchmarks/layers_reference.py (numpy/scipy, recomputing CKA per resample): ~190x.
+// The probes read every feature of the layer (through its top `projection` principal components
+// when projection > 0); the figures are in the README's benchmark section.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -16,7 +13,10 @@
 #include <cstdlib>
 #include <infoscale/core/random.hpp>
 #include <infoscale/layers.hpp>
+#include <string>
 #include <vector>
+
+#include "synthetic_layers.hpp"
 
 using namespace infoscale;
 
@@ -26,40 +26,36 @@ int main(int argc, char** argv) {
   };
   const std::size_t layers = arg(1, 32), tokens = arg(2, 10000), width = arg(3, 4096),
                     sequences = arg(4, 100);
-  const std::size_t resamples = arg(5, 1000), length = tokens / sequences,
-                    probe_width = std::min<std::size_t>(128, width);
+  const std::size_t resamples = arg(5, 1000), length = tokens / sequences;
+  probe_options probe;
+  probe.kind = parse_probe_kind(argc > 6 ? argv[6] : "mlp_minibatch", "bench_layers");
+  probe.projection = arg(7, 256);
   const std::vector<std::size_t> lengths(sequences, length);
   const std::size_t n = sequences * length;
   const resampling_plan plan(sequences, resamples, 1);
   const auto start = std::chrono::steady_clock::now();
-  double cka_seconds = 0, probe_seconds = 0;
+  double cka_seconds = 0, probe_seconds = 0, generate_seconds = 0;
   cka_evidence cka(lengths, plan);
   probe_evidence probes(lengths, plan);
-  std::vector<int> labels(n);
-  const random_stream rng(7, 0);
-  for (std::size_t i = 0; i < n; ++i) labels[i] = static_cast<int>(rng.below(4, i));
-  std::vector<float> current(n * width), previous;
+  synthetic_layers stream(layers, n, width);
+  const std::vector<std::vector<int>> label_sets(stream.labels.begin(), stream.labels.end());
+  const std::vector<int> classes(stream.classes.begin(), stream.classes.end());
   for (std::size_t l = 0; l < layers; ++l) {
-    const bool jump = l == layers / 3 || l == 2 * layers / 3;
-    const random_stream noise(11, l);
-    for (std::size_t i = 0; i < current.size(); ++i) {
-      const double fresh = noise.normal(i) + (i % width < 4 ? 0.5 * labels[i / width] * (1.0 + l % 3) : 0.0);
-      current[i] = l == 0 ? static_cast<float>(fresh)
-                          : static_cast<float>(jump ? 0.4 * previous[i] + fresh : previous[i] + 0.15 * fresh);
-    }
+    const auto g0 = std::chrono::steady_clock::now();
+    stream.make(l);
+    const auto layer = make_view(stream.current.data(), std::array<std::size_t, 2>{n, width});
     const auto t0 = std::chrono::steady_clock::now();
-    cka.add_layer(par, make_view(current.data(), std::array<std::size_t, 2>{n, width}));
+    cka.add_layer(par, layer);
     const auto t1 = std::chrono::steady_clock::now();
-    const auto narrow = make_view(current.data(), std::array<std::size_t, 2>{n, probe_width},
-                                  std::array<std::ptrdiff_t, 2>{static_cast<std::ptrdiff_t>(width), 1});
-    const auto predicted =
-        cross_validated_predictions(narrow, labels, 4, {probe_kind::logistic, 3, 1e-3, 100});
-    probes.add_layer({labels}, {predicted}, {4});
+    probes.add_layer(label_sets, cross_validated_predictions(par, layer, label_sets, classes, probe),
+                     classes);
     const auto t2 = std::chrono::steady_clock::now();
+    generate_seconds += std::chrono::duration<double>(t0 - g0).count();
     cka_seconds += std::chrono::duration<double>(t1 - t0).count();
     probe_seconds += std::chrono::duration<double>(t2 - t1).count();
-    previous.swap(current);
-    current.resize(n * width);
+    std::fprintf(stderr, "layer %zu: CKA %.1f s, probes %.1f s\n", l,
+                 std::chrono::duration<double>(t1 - t0).count(),
+                 std::chrono::duration<double>(t2 - t1).count());
   }
   // attention: 8 heads, causal, per-layer patterns
   const auto t3 = std::chrono::steady_clock::now();
@@ -104,7 +100,12 @@ int main(int argc, char** argv) {
   std::printf("bench_layers: %zu layers x %zu tokens x %zu wide, %zu sequences, %zu resamples\n", layers, n,
               width, sequences, resamples);
   std::printf("  S1 CKA statistics + all resample CKAs: %.2f s\n", cka_seconds);
-  std::printf("  S2 probes (3-fold logistic, %zu features): %.2f s\n", probe_width, probe_seconds);
+  std::printf("  S2 probes (%s, 3 label sets, 5 folds, %zu features%s): %.2f s\n", name_of(probe.kind), width,
+              probe.projection > 0
+                  ? (" through " + std::to_string(probe.projection) + " principal components").c_str()
+                  : "",
+              probe_seconds);
+  std::printf("  generating the synthetic layers: %.2f s\n", generate_seconds);
   std::printf("  S3 attention JS: %.2f s\n", std::chrono::duration<double>(t4 - t3).count());
   std::printf("  fusion + peaks + bootstrap CIs (percentile and BCa, one pass): %.2f s\n",
               std::chrono::duration<double>(end - t4).count());

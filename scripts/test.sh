@@ -20,7 +20,7 @@ cmake -S . -B build/release "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE
   -DCMAKE_INSTALL_PREFIX="$root/build/prefix" >/dev/null
 cmake --build build/release -j"$jobs"
 cmake --build build/release -j"$jobs" --target all_verify_interface_header_sets
-ctest --test-dir build/release --output-on-failure
+ctest --test-dir build/release --output-on-failure -j"$jobs"
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer"
 # -O1 -g1 (line tables): the optimisation ASan's authors recommend, with file:line in every report;
@@ -31,7 +31,7 @@ cmake -S . -B build/sanitize "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build/sanitize -j"$jobs"  # the suite, and the CLI with its end-to-end tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/sanitizers/ubsan.supp" \
-  ctest --test-dir build/sanitize --output-on-failure
+  ctest --test-dir build/sanitize --output-on-failure -j"$jobs"
 
 if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
   step "CUDA policy through nvcc"

@@ -808,7 +808,7 @@ def fold_assignment(tokens: int, folds: int, seed: int = 0) -> NDArray[numpy.int
     numpy.ndarray of int64, shape (tokens,)
     """
 
-def cross_validated_predictions(features: Annotated[NDArray, dict(writable=False)], labels: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)], classes: int, *, kind: str = 'mlp', folds: int = 5, l2: float = 0.0001, iterations: int = 300, hidden: int = 128, learning_rate: float = 0.01, seed: int = 0) -> NDArray[numpy.int64]:
+def cross_validated_predictions(features: Annotated[NDArray, dict(writable=False)], labels: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)], classes: int, *, kind: str = 'mlp', folds: int = 5, l2: float = 0.0001, iterations: int = 300, hidden: int = 128, learning_rate: float = 0.01, seed: int = 0, projection: int = 0, batch: int = 200, max_epochs: int = 20) -> NDArray[numpy.int64]:
     """
     Out-of-fold predicted class of every token (sklearn's cross_val_predict).
 
@@ -820,9 +820,11 @@ def cross_validated_predictions(features: Annotated[NDArray, dict(writable=False
         Classes in [0, classes).
     classes : int
         >= 2.
-    kind : {'mlp', 'logistic', 'ridge'}, default 'mlp'
-        The paper's one-hidden-layer ReLU MLP (Adam), multinomial logistic regression (Nesterov), or
-        sklearn's RidgeClassifier with alpha = 1 (closed form; l2 and iterations unused).
+    kind : {'mlp', 'logistic', 'ridge', 'mlp_minibatch'}, default 'mlp'
+        The paper's one-hidden-layer ReLU MLP (full-batch Adam), multinomial logistic regression
+        (Nesterov), sklearn's RidgeClassifier with alpha = 1 (closed form; l2 and iterations
+        unused), or the MLP's objective by mini-batch Adam in float with MLPClassifier's stopping
+        rule (for wide layers and many tokens; iterations unused).
     folds : int, default 5
         In [2, tokens]; a seeded Philox permutation of tokens dealt round-robin.
     l2 : float, default 1e-4
@@ -834,13 +836,19 @@ def cross_validated_predictions(features: Annotated[NDArray, dict(writable=False
     learning_rate : float, default 0.01
         Adam step of the MLP.
     seed : int, default 0
+    projection : int, default 0
+        Fit on the top `projection` principal components of the standardised features (0: all).
+    batch : int, default 200
+        mlp_minibatch: tokens per Adam step.
+    max_epochs : int, default 20
+        mlp_minibatch: most passes over the training folds.
 
     Returns
     -------
     numpy.ndarray of int64, shape (tokens,)
     """
 
-def probe_score(features: Annotated[NDArray, dict(writable=False)], labels: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)], classes: int, *, kind: str = 'mlp', folds: int = 5, l2: float = 0.0001, iterations: int = 300, hidden: int = 128, learning_rate: float = 0.01, seed: int = 0) -> float:
+def probe_score(features: Annotated[NDArray, dict(writable=False)], labels: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)], classes: int, *, kind: str = 'mlp', folds: int = 5, l2: float = 0.0001, iterations: int = 300, hidden: int = 128, learning_rate: float = 0.01, seed: int = 0, projection: int = 0, batch: int = 200, max_epochs: int = 20) -> float:
     """
     Probe accuracy P(l): k-fold cross-validated macro-F1 of a probe on one layer.
 
@@ -852,9 +860,11 @@ def probe_score(features: Annotated[NDArray, dict(writable=False)], labels: Anno
         Classes in [0, classes).
     classes : int
         >= 2.
-    kind : {'mlp', 'logistic', 'ridge'}, default 'mlp'
-        The paper's one-hidden-layer ReLU MLP (Adam), multinomial logistic regression (Nesterov), or
-        sklearn's RidgeClassifier with alpha = 1 (closed form; l2 and iterations unused).
+    kind : {'mlp', 'logistic', 'ridge', 'mlp_minibatch'}, default 'mlp'
+        The paper's one-hidden-layer ReLU MLP (full-batch Adam), multinomial logistic regression
+        (Nesterov), sklearn's RidgeClassifier with alpha = 1 (closed form; l2 and iterations
+        unused), or the MLP's objective by mini-batch Adam in float with MLPClassifier's stopping
+        rule (for wide layers and many tokens; iterations unused).
     folds : int, default 5
         In [2, tokens]; a seeded Philox permutation of tokens dealt round-robin.
     l2 : float, default 1e-4
@@ -866,6 +876,12 @@ def probe_score(features: Annotated[NDArray, dict(writable=False)], labels: Anno
     learning_rate : float, default 0.01
         Adam step of the MLP.
     seed : int, default 0
+    projection : int, default 0
+        Fit on the top `projection` principal components of the standardised features (0: all).
+    batch : int, default 200
+        mlp_minibatch: tokens per Adam step.
+    max_epochs : int, default 20
+        mlp_minibatch: most passes over the training folds.
 
     Returns
     -------
@@ -1293,7 +1309,7 @@ class LayerReport:
 class LayerAnalysisCore:
     """The pipeline fed layer by layer (infoscale.LayerAnalysis wraps it)."""
 
-    def __init__(self, sequence_lengths: Sequence[int], labels: Sequence[Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)]], source: str, *, resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5) -> None: ...
+    def __init__(self, sequence_lengths: Sequence[int], labels: Sequence[Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)]], source: str, *, resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, probe_projection: int = 0) -> None: ...
 
     @property
     def hidden_layers(self) -> int: ...
@@ -1319,7 +1335,7 @@ class LayerAnalysisCore:
 
     def add_attention_pair_sums(self, pair: int, sequences: Sequence[int], js_sums: Sequence[float], rows: Sequence[int], dtype: str, heads: int, positions: int) -> None: ...
 
-def analyse_layer_dump(path: str, *, source: str = '', resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, policy: str = 'par') -> LayerReport:
+def analyse_layer_dump(path: str, *, source: str = '', resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, probe_projection: int = 0, policy: str = 'par') -> LayerReport:
     """
     `infoscale layers DUMP`: reads a safetensors dump (layout: `infoscale layers --help`),
     checks it and returns its LayerReport.
@@ -1347,6 +1363,9 @@ def analyse_layer_dump(path: str, *, source: str = '', resamples: int = 1000, se
         encoder's must not be masked).
     folds : int, default 5
         Of the probes' cross-validation.
+    probe_projection : int, default 0
+        Probes on the top k principal components of each layer (0: every
+        feature); for residual streams thousands wide.
     policy : {'par', 'seq'}
 
     Returns
@@ -1354,7 +1373,7 @@ def analyse_layer_dump(path: str, *, source: str = '', resamples: int = 1000, se
     LayerReport
     """
 
-def analyse_layer_stack(hidden_states: Annotated[NDArray, dict(writable=False)], sequence_offsets: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None, attentions: Annotated[NDArray, dict(writable=False)] | None = None, attention_mask: Annotated[NDArray[numpy.int64], dict(shape=(None, None), order='C', device='cpu', writable=False)] | None = None, labels: Sequence[Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)]] = [], *, source: str = 'arrays', resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, policy: str = 'par') -> LayerReport:
+def analyse_layer_stack(hidden_states: Annotated[NDArray, dict(writable=False)], sequence_offsets: Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)] | None = None, attentions: Annotated[NDArray, dict(writable=False)] | None = None, attention_mask: Annotated[NDArray[numpy.int64], dict(shape=(None, None), order='C', device='cpu', writable=False)] | None = None, labels: Sequence[Annotated[NDArray[numpy.int64], dict(shape=(None,), order='C', device='cpu', writable=False)]] = [], *, source: str = 'arrays', resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, probe_projection: int = 0, policy: str = 'par') -> LayerReport:
     """
     `infoscale layers` on arrays laid out as its dump (infoscale.analyse_layers adapts the arguments).
     """
@@ -1475,7 +1494,7 @@ class LayerState:
         The state serialize() wrote; truncated, corrupted or foreign bytes raise infoscale.Error.
         """
 
-    def report(self, source: str = 'arrays', *, resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, policy: str = 'par', notes: Sequence[str] = [], normalizations: Sequence[str] = []) -> list[LayerReport]:
+    def report(self, source: str = 'arrays', *, resamples: int = 1000, seed: int = 0, weights: Sequence[float] = [1.0, 0.8, 0.6], normalization: str = 'max', min_prominence: float = 0.3, edges: bool = False, probe: str = 'logistic', causal: bool = False, folds: int = 5, probe_projection: int = 0, policy: str = 'par', notes: Sequence[str] = [], normalizations: Sequence[str] = []) -> list[LayerReport]:
         """
         The merged corpus' LayerReports, one per entry of `normalizations` (default: the option's):
         every sequence must be held. The probes are fitted here on the gathered features.

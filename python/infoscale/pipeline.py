@@ -56,6 +56,9 @@ _OPTIONS_DOC = """
         encoder's must not be masked. The report says which was used.
     folds : int, default 5
         Cross-validation folds of the probes.
+    probe_projection : int, default 0
+        Probes on the top k principal components of each layer (0: every feature); for residual
+        streams thousands wide (see the README's probe benchmark for what it costs in F1).
     policy : {'par', 'seq'}, default 'par'
         Threads for CKA and the bootstrap; results do not depend on it.
 """
@@ -75,10 +78,10 @@ def label_sets(labels: Any) -> list:
 
 
 def _options(resamples: int, seed: int, weights: Sequence[float], normalization: str, min_prominence: float,
-             edges: bool, probe: str, causal: bool, folds: int) -> dict:
+             edges: bool, probe: str, causal: bool, folds: int, probe_projection: int = 0) -> dict:
     return dict(resamples=int(resamples), seed=int(seed), weights=tuple(float(w) for w in weights),
                 normalization=normalization, min_prominence=float(min_prominence), edges=bool(edges), probe=probe,
-                causal=bool(causal), folds=int(folds))
+                causal=bool(causal), folds=int(folds), probe_projection=int(probe_projection))
 
 
 class LayerAnalysis:
@@ -106,12 +109,12 @@ class LayerAnalysis:
     def __init__(self, sequence_lengths: Sequence[int], *, labels: Any = None, resamples: int = 1000,
                  seed: int = 0, weights: Sequence[float] = DEFAULT_WEIGHTS, normalization: str = "max",
                  min_prominence: float = 0.3, edges: bool = False, probe: str = "logistic", causal: bool = False,
-                 folds: int = 5, policy: str = "par", source: str = "arrays") -> None:
+                 folds: int = 5, policy: str = "par", source: str = "arrays", probe_projection: int = 0) -> None:
         self.policy = policy
         self.causal = bool(causal)
         self._core = _L.LayerAnalysisCore([int(n) for n in sequence_lengths], label_sets(labels), source,
                                           **_options(resamples, seed, weights, normalization, min_prominence, edges,
-                                                     probe, causal, folds))
+                                                     probe, causal, folds, probe_projection))
         self._previous: Optional[tuple] = None
 
     @property
@@ -173,7 +176,8 @@ def analyse_layers(hidden_states: Any, *, sequence_offsets: Any = None, attentio
                    attention_mask: Any = None, labels: Any = None, resamples: int = 1000, seed: int = 0,
                    weights: Sequence[float] = DEFAULT_WEIGHTS, normalization: str = "max",
                    min_prominence: float = 0.3, edges: bool = False, probe: str = "logistic", causal: bool = False,
-                   folds: int = 5, source: str = "arrays", policy: str = "par") -> LayerReport:
+                   folds: int = 5, source: str = "arrays", policy: str = "par",
+                   probe_projection: int = 0) -> LayerReport:
     """``infoscale layers`` on arrays laid out as its dump (see ``infoscale layers --help``).
 
     Parameters
@@ -208,15 +212,15 @@ def analyse_layers(hidden_states: Any, *, sequence_offsets: Any = None, attentio
     return _L.analyse_layer_stack(hidden_states, ints(sequence_offsets, 1), _plain(attentions), ints(attention_mask, 2),
                                   label_sets(labels), source=source, policy=policy,
                                   **_options(resamples, seed, weights, normalization, min_prominence, edges, probe,
-                                             causal, folds))
+                                             causal, folds, probe_projection))
 
 
 def analyse_dump(path: Any, *, source: Optional[str] = None, resamples: int = 1000, seed: int = 0,
                  weights: Sequence[float] = DEFAULT_WEIGHTS, normalization: str = "max", min_prominence: float = 0.3,
                  edges: bool = False, probe: str = "logistic", causal: bool = False, folds: int = 5,
-                 policy: str = "par") -> LayerReport:
+                 policy: str = "par", probe_projection: int = 0) -> LayerReport:
     """``infoscale layers DUMP``: the library reads the safetensors dump (any float dtype, bfloat16
     too), checks it and analyses it, exactly as the program does; ``source`` defaults to ``path``."""
     return _L.analyse_layer_dump(str(path), source=str(path) if source is None else source, policy=policy,
                                  **_options(resamples, seed, weights, normalization, min_prominence, edges, probe,
-                                            causal, folds))
+                                            causal, folds, probe_projection))

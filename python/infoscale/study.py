@@ -207,7 +207,8 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
               resamples: int = 1000, seed: int = 0, weights: Sequence[float] = DEFAULT_WEIGHTS,
               min_prominence: float = 0.3, probe: str = "logistic", folds: int = 5, normalization: str = "max",
               batch_size: int = 32, cv_threshold: float = 0.2, drift_threshold: float = 0.3,
-              progress: bool = True, policy: str = "par", interventions: Optional[Dict[str, Any]] = None) -> Study:
+              progress: bool = True, policy: str = "par", interventions: Optional[Dict[str, Any]] = None,
+              probe_projection: int = 0) -> Study:
     """Experiments 1 and 3 and the prediction scorecard over `models` on `texts`.
 
     Parameters
@@ -222,9 +223,12 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
         macro-F1 over tasks, and the information profile of prediction 1.2 needs them.
     resamples, seed, weights, min_prominence, folds
         The paper's defaults (1000, 0, (1.0, 0.8, 0.6), 0.3, 5).
-    probe : {'logistic', 'mlp', 'ridge'}, default 'logistic'
+    probe : {'logistic', 'mlp', 'ridge', 'mlp_minibatch'}, default 'logistic'
         'mlp' is the paper's 128-unit probe (about 8x slower than 'logistic'); 'ridge' is sklearn's
-        RidgeClassifier in closed form, what scripts/demo.sh uses to stay within minutes.
+        RidgeClassifier in closed form, what scripts/demo.sh uses to stay within minutes;
+        'mlp_minibatch' is the paper's probe fitted by mini-batches, for wide layers and many tokens.
+    probe_projection : int, default 0
+        Probes on the top k principal components of each layer (0: every feature).
     normalization : {'max', 'minmax'}, default 'max'
         The main reading of eq. (6); the other is reported beside it.
     interventions : dict, optional
@@ -264,7 +268,7 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
         analysis = layer_analysis(m.model, m.tokenizer, texts, batch_size=batch_size, attentions=eager,
                                   labels=labels or None, source=m.name, resamples=resamples, seed=seed,
                                   weights=weights, min_prominence=min_prominence, probe=probe, folds=folds,
-                                  normalization=normalization, causal=False, policy=policy)
+                                  probe_projection=probe_projection, normalization=normalization, causal=False, policy=policy)
         t1 = time.perf_counter()
         _progress(progress, f"{m.name}: collected in {t1 - t0:.1f} s; fusion, peaks and {resamples} bootstrap "
                             "resamples under both normalisations")
@@ -293,7 +297,8 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
     main = _L.run_study(entries[normalization], **thresholds)
     alternative = _L.run_study(entries[other], **thresholds)
     options = dict(resamples=resamples, seed=seed, weights=list(weights), min_prominence=min_prominence,
-                   probe=probe, folds=folds, normalization=normalization, alternative_normalization=other,
+                   probe=probe, folds=folds, probe_projection=probe_projection, normalization=normalization,
+                   alternative_normalization=other,
                    texts=len(texts), tasks=list(labels) if labels else [], models=[(m.name, m.family) for m in models],
                    cv_threshold=cv_threshold, drift_threshold=drift_threshold)
     if exp2 is not None:
@@ -407,8 +412,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--texts-limit", type=int, help="use only the first N texts")
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--probe", choices=("logistic", "mlp", "ridge"), default="logistic",
-                    help="logistic (default), mlp (the paper's 128-unit MLP) or ridge (closed form, fastest)")
+    ap.add_argument("--probe", choices=("logistic", "mlp", "ridge", "mlp_minibatch"), default="logistic",
+                    help="logistic (default), mlp (the paper's 128-unit MLP), ridge (closed form, fastest) or "
+                         "mlp_minibatch (the MLP by mini-batches, for wide layers)")
+    ap.add_argument("--probe-projection", type=int, default=0,
+                    help="probes on the top K principal components of each layer (default 0: every feature)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--normalization", choices=NORMALIZATIONS, default="max")
     ap.add_argument("--interventions", action="store_true",
@@ -473,7 +481,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if labels:
             labels = {k: v[:args.texts_limit] for k, v in labels.items()}
     study = run_study(models, texts, labels, resamples=args.resamples, seed=args.seed, probe=args.probe,
-                      folds=args.folds, normalization=args.normalization, progress=not args.quiet,
+                      probe_projection=args.probe_projection, folds=args.folds, normalization=args.normalization, progress=not args.quiet,
                       interventions=dict(prompts=args.prompts, samples_per_prompt=args.samples_per_prompt,
                                          max_new_tokens=args.max_new_tokens, sigma=args.sigma,
                                          coherence=not args.no_coherence) if args.interventions else None)

@@ -68,10 +68,11 @@ void bind_distributed(nb::module_& m) {
           "report",
           [](const layer_state& s, const std::string& source, std::size_t resamples, std::uint64_t seed,
              std::array<double, 3> weights, const std::string& normalization, double min_prominence,
-             bool edges, const std::string& probe, bool causal, std::size_t folds, const std::string& policy,
-             const std::vector<std::string>& notes, const std::vector<std::string>& normalizations) {
+             bool edges, const std::string& probe, bool causal, std::size_t folds,
+             std::size_t probe_projection, const std::string& policy, const std::vector<std::string>& notes,
+             const std::vector<std::string>& normalizations) {
             const layer_options o = make_options(resamples, seed, weights, normalization, min_prominence,
-                                                 edges, probe, causal, folds);
+                                                 edges, probe, causal, folds, probe_projection);
             std::vector<std::optional<signal_normalization>> fusions;
             for (const auto& n : normalizations) fusions.emplace_back(parse_normalization(n));
             if (fusions.empty()) fusions.emplace_back(std::nullopt);

@@ -47,6 +47,7 @@ nb::object probes_dict(const layer_report& r) {
   d["classes"] = r.probes->classes;
   d["kind"] = std::string(name_of(r.probes->kind));
   d["folds"] = r.probes->folds;
+  d["projection"] = r.probes->projection;
   return std::move(d);
 }
 
@@ -66,7 +67,10 @@ constexpr const char* options_doc =
     "causal : bool, default False\n"
     "    Mask keys after each query in S3 (a decoder's attention has no mass there already; an\n"
     "    encoder's must not be masked).\n"
-    "folds : int, default 5\n    Of the probes' cross-validation.\n";
+    "folds : int, default 5\n    Of the probes' cross-validation.\n"
+    "probe_projection : int, default 0\n    Probes on the top k principal components of each layer (0: "
+    "every\n"
+    "    feature); for residual streams thousands wide.\n";
 
 }  // namespace
 
@@ -188,12 +192,13 @@ void bind_layer_report(nb::module_& m) {
               [](layer_analysis* self, std::vector<std::size_t> lengths,
                  const std::vector<int_array_in>& labels, const std::string& source, std::size_t resamples,
                  std::uint64_t seed, std::array<double, 3> weights, const std::string& normalization,
-                 double min_prominence, bool edges, const std::string& probe, bool causal,
-                 std::size_t folds) {
-                new (self) layer_analysis(std::move(lengths), label_sets(labels),
-                                          make_options(resamples, seed, weights, normalization,
-                                                       min_prominence, edges, probe, causal, folds),
-                                          source);
+                 double min_prominence, bool edges, const std::string& probe, bool causal, std::size_t folds,
+                 std::size_t probe_projection) {
+                new (self)
+                    layer_analysis(std::move(lengths), label_sets(labels),
+                                   make_options(resamples, seed, weights, normalization, min_prominence,
+                                                edges, probe, causal, folds, probe_projection),
+                                   source);
               },
               "sequence_lengths"_a, "labels"_a, "source"_a, nb::kw_only(), INFOSCALE_LAYER_OPTIONS)
           .def_prop_ro("hidden_layers", &layer_analysis::hidden_layers)
@@ -225,9 +230,10 @@ void bind_layer_report(nb::module_& m) {
       "analyse_layer_dump",
       [](const std::string& path, const std::string& source, std::size_t resamples, std::uint64_t seed,
          std::array<double, 3> weights, const std::string& normalization, double min_prominence, bool edges,
-         const std::string& probe, bool causal, std::size_t folds, const std::string& policy) {
+         const std::string& probe, bool causal, std::size_t folds, std::size_t probe_projection,
+         const std::string& policy) {
         const layer_options o = make_options(resamples, seed, weights, normalization, min_prominence, edges,
-                                             probe, causal, folds);
+                                             probe, causal, folds, probe_projection);
         nb::gil_scoped_release release;
         return visit_policy(policy, function,
                             [&](auto pol) { return analyse_layer_dump(pol, path, o, source); });
@@ -245,9 +251,9 @@ void bind_layer_report(nb::module_& m) {
          std::optional<int_matrix_in> mask, const std::vector<int_array_in>& labels,
          const std::string& source, std::size_t resamples, std::uint64_t seed, std::array<double, 3> weights,
          const std::string& normalization, double min_prominence, bool edges, const std::string& probe,
-         bool causal, std::size_t folds, const std::string& policy) {
+         bool causal, std::size_t folds, std::size_t probe_projection, const std::string& policy) {
         const layer_options o = make_options(resamples, seed, weights, normalization, min_prominence, edges,
-                                             probe, causal, folds);
+                                             probe, causal, folds, probe_projection);
         const auto h = as_tensor<3>(hidden, function, "hidden_states", "[layers + 1, tokens, features]");
         layer_stack_layout layout;
         layout.hidden_shape = h.shape;

@@ -14,47 +14,51 @@ namespace {
 using namespace nb::literals;
 
 probe_options make_options(const std::string& kind, std::size_t folds, double l2, std::size_t iterations,
-                           std::size_t hidden, double learning_rate, std::uint64_t seed) {
+                           std::size_t hidden, double learning_rate, std::uint64_t seed,
+                           std::size_t projection, std::size_t batch, std::size_t max_epochs) {
   probe_options o;
-  if (kind == "mlp") {
-    o.kind = probe_kind::mlp;
-  } else if (kind == "logistic") {
-    o.kind = probe_kind::logistic;
-  } else if (kind == "ridge") {
-    o.kind = probe_kind::ridge;
-  } else {
-    detail::raise("probe", "kind", "must be 'logistic', 'mlp' or 'ridge', got '" + kind + "'");
-  }
+  o.kind = parse_probe_kind(kind, "probe", "kind");
   o.folds = folds;
   o.l2 = l2;
   o.iterations = iterations;
   o.hidden = hidden;
   o.learning_rate = learning_rate;
   o.seed = seed;
+  o.projection = projection;
+  o.batch = batch;
+  o.max_epochs = max_epochs;
   return o;
 }
 
-#define INFOSCALE_PROBE_PARAMS                                                                         \
-  "features : array_like, shape (tokens, features)\n"                                                  \
-  "    Any float dtype and strides; standardised per fold with the training folds' mean and std.\n"    \
-  "labels : array_like of int, shape (tokens,)\n"                                                      \
-  "    Classes in [0, classes).\n"                                                                     \
-  "classes : int\n"                                                                                    \
-  "    >= 2.\n"                                                                                        \
-  "kind : {'mlp', 'logistic', 'ridge'}, default 'mlp'\n"                                               \
-  "    The paper's one-hidden-layer ReLU MLP (Adam), multinomial logistic regression (Nesterov), or\n" \
-  "    sklearn's RidgeClassifier with alpha = 1 (closed form; l2 and iterations unused).\n"            \
-  "folds : int, default 5\n"                                                                           \
-  "    In [2, tokens]; a seeded Philox permutation of tokens dealt round-robin.\n"                     \
-  "l2 : float, default 1e-4\n"                                                                         \
-  "    Penalty (l2 / 2) ||W||^2 on weights, not biases.\n"                                             \
-  "iterations : int, default 300\n"                                                                    \
-  "    Full-batch optimiser steps.\n"                                                                  \
-  "hidden : int, default 128\n"                                                                        \
-  "    MLP hidden units.\n"                                                                            \
-  "learning_rate : float, default 0.01\n"                                                              \
-  "    Adam step of the MLP.\n"                                                                        \
-  "seed : int, default 0\n"
+#define INFOSCALE_PROBE_PARAMS                                                                      \
+  "features : array_like, shape (tokens, features)\n"                                               \
+  "    Any float dtype and strides; standardised per fold with the training folds' mean and std.\n" \
+  "labels : array_like of int, shape (tokens,)\n"                                                   \
+  "    Classes in [0, classes).\n"                                                                  \
+  "classes : int\n"                                                                                 \
+  "    >= 2.\n"                                                                                     \
+  "kind : {'mlp', 'logistic', 'ridge', 'mlp_minibatch'}, default 'mlp'\n"                           \
+  "    The paper's one-hidden-layer ReLU MLP (full-batch Adam), multinomial logistic regression\n"  \
+  "    (Nesterov), sklearn's RidgeClassifier with alpha = 1 (closed form; l2 and iterations\n"      \
+  "    unused), or the MLP's objective by mini-batch Adam in float with MLPClassifier's stopping\n" \
+  "    rule (for wide layers and many tokens; iterations unused).\n"                                \
+  "folds : int, default 5\n"                                                                        \
+  "    In [2, tokens]; a seeded Philox permutation of tokens dealt round-robin.\n"                  \
+  "l2 : float, default 1e-4\n"                                                                      \
+  "    Penalty (l2 / 2) ||W||^2 on weights, not biases.\n"                                          \
+  "iterations : int, default 300\n"                                                                 \
+  "    Full-batch optimiser steps.\n"                                                               \
+  "hidden : int, default 128\n"                                                                     \
+  "    MLP hidden units.\n"                                                                         \
+  "learning_rate : float, default 0.01\n"                                                           \
+  "    Adam step of the MLP.\n"                                                                     \
+  "seed : int, default 0\n"                                                                         \
+  "projection : int, default 0\n"                                                                   \
+  "    Fit on the top `projection` principal components of the standardised features (0: all).\n"   \
+  "batch : int, default 200\n"                                                                      \
+  "    mlp_minibatch: tokens per Adam step.\n"                                                      \
+  "max_epochs : int, default 20\n"                                                                  \
+  "    mlp_minibatch: most passes over the training folds.\n"
 
 template <class F>
 auto with_features(const array_in& features, const int_array_in& labels, const char* function, F&& f) {
@@ -111,8 +115,9 @@ void bind_probes(nb::module_& m) {
       "cross_validated_predictions",
       [](const array_in& features, const int_array_in& labels, int classes, const std::string& kind,
          std::size_t folds, double l2, std::size_t iterations, std::size_t hidden, double learning_rate,
-         std::uint64_t seed) {
-        const auto o = make_options(kind, folds, l2, iterations, hidden, learning_rate, seed);
+         std::uint64_t seed, std::size_t projection, std::size_t batch, std::size_t max_epochs) {
+        const auto o = make_options(kind, folds, l2, iterations, hidden, learning_rate, seed, projection,
+                                    batch, max_epochs);
         auto predicted = with_features(
             features, labels, "cross_validated_predictions", [&](auto v, const std::vector<int>& y) {
               return cross_validated_predictions(v, std::span<const int>(y), classes, o);
@@ -121,7 +126,8 @@ void bind_probes(nb::module_& m) {
         return owned_array(std::vector<std::int64_t>(predicted.begin(), predicted.end()), {n});
       },
       "features"_a, "labels"_a, "classes"_a, nb::kw_only(), "kind"_a = "mlp", "folds"_a = 5, "l2"_a = 1e-4,
-      "iterations"_a = 300, "hidden"_a = 128, "learning_rate"_a = 1e-2, "seed"_a = 0,
+      "iterations"_a = 300, "hidden"_a = 128, "learning_rate"_a = 1e-2, "seed"_a = 0, "projection"_a = 0,
+      "batch"_a = 200, "max_epochs"_a = 20,
       "Out-of-fold predicted class of every token (sklearn's cross_val_predict).\n\n"
       "Parameters\n----------\n" INFOSCALE_PROBE_PARAMS
       "\nReturns\n-------\nnumpy.ndarray of int64, shape (tokens,)\n");
@@ -129,14 +135,16 @@ void bind_probes(nb::module_& m) {
       "probe_score",
       [](const array_in& features, const int_array_in& labels, int classes, const std::string& kind,
          std::size_t folds, double l2, std::size_t iterations, std::size_t hidden, double learning_rate,
-         std::uint64_t seed) {
-        const auto o = make_options(kind, folds, l2, iterations, hidden, learning_rate, seed);
+         std::uint64_t seed, std::size_t projection, std::size_t batch, std::size_t max_epochs) {
+        const auto o = make_options(kind, folds, l2, iterations, hidden, learning_rate, seed, projection,
+                                    batch, max_epochs);
         return with_features(features, labels, "probe_score", [&](auto v, const std::vector<int>& y) {
           return probe_score(v, std::span<const int>(y), classes, o);
         });
       },
       "features"_a, "labels"_a, "classes"_a, nb::kw_only(), "kind"_a = "mlp", "folds"_a = 5, "l2"_a = 1e-4,
-      "iterations"_a = 300, "hidden"_a = 128, "learning_rate"_a = 1e-2, "seed"_a = 0,
+      "iterations"_a = 300, "hidden"_a = 128, "learning_rate"_a = 1e-2, "seed"_a = 0, "projection"_a = 0,
+      "batch"_a = 200, "max_epochs"_a = 20,
       "Probe accuracy P(l): k-fold cross-validated macro-F1 of a probe on one layer.\n\n"
       "Parameters\n----------\n" INFOSCALE_PROBE_PARAMS "\nReturns\n-------\nfloat\n");
   m.def(

@@ -24,7 +24,8 @@ inline signal_normalization parse_normalization(const std::string& normalization
 
 inline layer_options make_options(std::size_t resamples, std::uint64_t seed, std::array<double, 3> weights,
                                   const std::string& normalization, double min_prominence, bool edges,
-                                  const std::string& probe, bool causal, std::size_t folds) {
+                                  const std::string& probe, bool causal, std::size_t folds,
+                                  std::size_t probe_projection = 0) {
   layer_options o;
   o.resamples = resamples;
   o.seed = seed;
@@ -32,11 +33,10 @@ inline layer_options make_options(std::size_t resamples, std::uint64_t seed, std
   o.normalization = parse_normalization(normalization);
   o.min_prominence = min_prominence;
   o.include_edges = edges;
-  if (probe != "logistic" && probe != "mlp" && probe != "ridge")
-    detail::raise("layers", "probe", "must be 'logistic', 'mlp' or 'ridge', got '" + probe + "'");
-  o.probe = probe == "mlp" ? probe_kind::mlp : probe == "ridge" ? probe_kind::ridge : probe_kind::logistic;
+  o.probe = parse_probe_kind(probe, "layers");
   o.causal_mask = causal;
   o.folds = folds;
+  o.probe_projection = probe_projection;
   return o;
 }
 
@@ -48,6 +48,7 @@ inline std::vector<std::vector<std::int64_t>> label_sets(const std::vector<int_a
 
 }  // namespace infoscale::python
 
-#define INFOSCALE_LAYER_OPTIONS                                                                        \
-  "resamples"_a = 1000, "seed"_a = 0, "weights"_a = default_signal_weights, "normalization"_a = "max", \
-  "min_prominence"_a = 0.3, "edges"_a = false, "probe"_a = "logistic", "causal"_a = false, "folds"_a = 5
+#define INFOSCALE_LAYER_OPTIONS                                                                           \
+  "resamples"_a = 1000, "seed"_a = 0, "weights"_a = default_signal_weights, "normalization"_a = "max",    \
+  "min_prominence"_a = 0.3, "edges"_a = false, "probe"_a = "logistic", "causal"_a = false, "folds"_a = 5, \
+  "probe_projection"_a = 0

@@ -29,7 +29,7 @@ def test_probe_jumps_formula():
     np.testing.assert_allclose(L.probe_jumps(scores), np.abs(np.diff(scores)) / scores[:-1], rtol=1e-15)
 
 
-@pytest.mark.parametrize("kind", ["logistic", "mlp"])
+@pytest.mark.parametrize("kind", ["logistic", "mlp", "mlp_minibatch"])
 def test_cross_validated_probe_separates_classes(rng, kind):
     x, y = labelled(rng)
     predicted = L.cross_validated_predictions(x, y, 3, kind=kind, iterations=200, seed=1)
@@ -85,7 +85,7 @@ def test_probe_errors(rng):
         L.cross_validated_predictions(x, y[:-1], 3)
     with pytest.raises(infoscale.Error, match=r"argument 'options.folds' must lie in \[2, tokens\]"):
         L.cross_validated_predictions(x, y, 3, folds=1)
-    with pytest.raises(infoscale.Error, match=r"argument 'kind' must be 'logistic', 'mlp' or 'ridge'"):
+    with pytest.raises(infoscale.Error, match=r"argument 'kind' must be 'logistic', 'mlp', 'ridge' or 'mlp_minibatch'"):
         L.probe_score(x, y, 3, kind="svm")
     with pytest.raises(infoscale.Error, match=r"has label 5 at token"):
         L.cross_validated_predictions(x, np.full(20, 5), 3)
@@ -93,3 +93,27 @@ def test_probe_errors(rng):
         L.macro_f1(np.array([-1, 0]), np.array([0, 0]), 2)
     with pytest.raises(infoscale.Error, match=r"must be finite with P\(l\) > 0"):
         L.probe_jumps(np.array([0.0, 0.5]))
+
+
+def test_minibatch_probe_and_projection(rng):
+    # The C++ suite checks the mini-batch fit against the full-batch one and the projection against
+    # an exact eigendecomposition; here, the options as Python passes them.
+    x, y = labelled(rng, n=300, d=40)
+    wide = np.hstack([x, 0.01 * rng.normal(size=(300, 60))])  # 100 features, the signal in 40
+    a = L.cross_validated_predictions(wide, y, 3, kind="mlp_minibatch", projection=12, seed=3)
+    np.testing.assert_array_equal(a, L.cross_validated_predictions(wide, y, 3, kind="mlp_minibatch", projection=12,
+                                                                   seed=3))
+    assert f1_score(y, a, average="macro") > 0.9
+    # a projection needing more components than the data has (k + 10 > features) uses every feature
+    np.testing.assert_array_equal(L.cross_validated_predictions(x, y, 3, kind="mlp_minibatch", projection=35),
+                                  L.cross_validated_predictions(x, y, 3, kind="mlp_minibatch"))
+    for option, value in (("batch", 0), ("max_epochs", 0)):
+        with pytest.raises(infoscale.Error, match=f"argument 'options.{option}'"):
+            L.probe_score(x, y, 3, kind="mlp_minibatch", **{option: value})
+    r = infoscale.analyse_layers(np.stack([wide, wide + 0.1 * rng.normal(size=wide.shape),
+                                           rng.normal(size=wide.shape)]),
+                                 sequence_offsets=[0, 100, 200, 300], labels=y, resamples=20,
+                                 probe="mlp_minibatch", probe_projection=16)
+    assert r.probes["kind"] == "mlp_minibatch" and r.probes["projection"] == 16
+    assert "mlp_minibatch probes on the top 16 principal components" in str(r)
+    assert r.to_dict()["probes"]["projection"] == 16

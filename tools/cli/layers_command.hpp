@@ -32,6 +32,7 @@ struct layers_args {
   double min_prominence = 0.3;
   bool edges = false;
   std::string probe = "logistic";
+  std::size_t probe_projection = 0;
   std::string normalization = "max";
   bool causal = false;
   bool progress = true;
@@ -76,9 +77,12 @@ inline CLI::App* add_layers(CLI::App& app, layers_args& args, const std::string&
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--edges", args.edges, "Let the first and last pairs be boundaries (scipy never does)");
   cmd->add_option("--probe", args.probe,
-                  "Probe for S2: logistic (default), mlp (the paper's 128-unit MLP, slow) or ridge "
-                  "(closed-form linear, fastest)")
-      ->check(CLI::IsMember({"logistic", "mlp", "ridge"}));
+                  "Probe for S2: logistic (default), mlp (the paper's 128-unit MLP, slow), ridge "
+                  "(closed-form linear, fastest) or mlp_minibatch (the MLP by mini-batches, for wide layers)")
+      ->check(CLI::IsMember({"logistic", "mlp", "ridge", "mlp_minibatch"}));
+  cmd->add_option("--probe-projection", args.probe_projection,
+                  "Probes on the top K principal components of each layer (default 0: every feature)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--normalization", args.normalization,
                   "Scale of each signal in E(l): max (default; eq. 6 as printed, S / max S) or minmax (the "
                   "text's \"normalized to [0, 1]\")")
@@ -105,9 +109,8 @@ inline int run_layers(const layers_args& args) {
   o.normalization = args.normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
   o.min_prominence = args.min_prominence;
   o.include_edges = args.edges;
-  o.probe = args.probe == "mlp"     ? probe_kind::mlp
-            : args.probe == "ridge" ? probe_kind::ridge
-                                    : probe_kind::logistic;
+  o.probe = parse_probe_kind(args.probe, "infoscale", "--probe");
+  o.probe_projection = args.probe_projection;
   o.causal_mask = args.causal;
   std::unique_ptr<progress> bar;
   std::string phase;

@@ -29,6 +29,7 @@ struct study_args {
   std::size_t resamples = 1000;
   std::uint64_t seed = 0;
   std::string probe = "logistic";
+  std::size_t probe_projection = 0;
   std::string normalization = "max";
   bool times = true;
 };
@@ -49,8 +50,12 @@ inline CLI::App* add_study(CLI::App& app, study_args& args) {
   cmd->add_option("--seed", args.seed, "Seed of the bootstrap and the probes' folds (default 0)");
   cmd->add_option(
          "--probe", args.probe,
-         "logistic (default), mlp (the paper's 128-unit MLP, slow) or ridge (closed-form linear, fastest)")
-      ->check(CLI::IsMember({"logistic", "mlp", "ridge"}));
+         "logistic (default), mlp (the paper's 128-unit MLP, slow), ridge (closed-form linear, fastest) or "
+         "mlp_minibatch (the MLP by mini-batches, for wide layers)")
+      ->check(CLI::IsMember({"logistic", "mlp", "ridge", "mlp_minibatch"}));
+  cmd->add_option("--probe-projection", args.probe_projection,
+                  "Probes on the top K principal components of each layer (default 0: every feature)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--normalization", args.normalization, "max (default, eq. 6 as printed) or minmax")
       ->check(CLI::IsMember({"max", "minmax"}));
   cmd->add_flag("!--no-times", args.times, "Leave the measured phase times out (byte-identical reruns)");
@@ -68,9 +73,8 @@ inline int run_study_command(const study_args& args) {
   layer_options o;
   o.resamples = args.resamples;
   o.seed = args.seed;
-  o.probe = args.probe == "mlp"     ? probe_kind::mlp
-            : args.probe == "ridge" ? probe_kind::ridge
-                                    : probe_kind::logistic;
+  o.probe = parse_probe_kind(args.probe, "infoscale", "--probe");
+  o.probe_projection = args.probe_projection;
   o.normalization = args.normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
   std::vector<study_model> models;
   for (const std::string& spec : args.models) {

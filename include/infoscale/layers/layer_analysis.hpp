@@ -50,6 +50,9 @@ struct layer_options {
   bool include_edges = false;  ///< let the first and last pairs be boundaries (scipy never does)
   probe_kind probe = probe_kind::logistic;
   std::size_t folds = 5;
+  /// Probes on the top k principal components of each layer (probe_options::projection); 0 = on
+  /// every feature. For residual streams thousands wide (issue 18; the README measures its F1 cost).
+  std::size_t probe_projection = 0;
   /// Mask keys after each query in S3. Off by default: a decoder's attention already puts no mass
   /// on later keys, so the mask changes nothing there, and an encoder's attention must not be masked.
   bool causal_mask = false;
@@ -284,7 +287,8 @@ class layer_analysis {
     if (!bootstrap)
       r.notes.push_back("one sequence: no bootstrap over sequences, so no confidence intervals");
     if (probes_) {
-      r.probes = probe_description{{classes_.begin(), classes_.end()}, options_.probe, options_.folds};
+      r.probes = probe_description{
+          {classes_.begin(), classes_.end()}, options_.probe, options_.folds, options_.probe_projection};
     } else {
       r.notes.push_back(
           "no labels: S2 (probe jumps) omitted; E(l) fuses the other signals with their weights");
@@ -381,11 +385,11 @@ class layer_analysis {
     popt.kind = options_.probe;
     popt.seed = options_.seed;
     popt.folds = options_.folds;
-    std::vector<std::vector<int>> predicted;
-    for (std::size_t t = 0; t < labels_.size(); ++t)
-      predicted.push_back(
-          cross_validated_predictions(policy, layer, std::span<const int>(labels_[t]), classes_[t], popt));
-    probes_->add_layer(labels_, predicted, classes_);
+    popt.projection = options_.probe_projection;
+    probes_->add_layer(labels_,
+                       cross_validated_predictions(policy, layer, std::span<const std::vector<int>>(labels_),
+                                                   std::span<const int>(classes_), popt),
+                       classes_);
   }
 
   void add_label_set(const std::vector<std::int64_t>& ids, std::size_t task, std::size_t tasks) {

@@ -45,6 +45,7 @@ struct probe_description {
   std::vector<std::size_t> classes;  ///< per label set (task)
   probe_kind kind = probe_kind::logistic;
   std::size_t folds = 5;
+  std::size_t projection = 0;  ///< principal components the probes read (0: every feature)
 };
 
 struct bootstrap_description {
@@ -83,9 +84,5 @@ struct layer_report {
     return std::string("S1") + (s2.empty() ? "" : ",S2") + (s3.empty() ? "" : ",S3");
   }
 };
-
-[[nodiscard]] inline const char* name_of(probe_kind k) {
-  return k == probe_kind::mlp ? "mlp" : k == probe_kind::ridge ? "ridge" : "logistic";
-}
 
 }  // namespace infoscale

@@ -1,7 +1,8 @@
 #pragma once
 // Probe signal, multi-scale paper eq. (4): per-layer probes on host-provided token labels
 // (multinomial logistic regression with L2, or a one-hidden-layer MLP with 128 ReLU units as in
-// the paper), scored by k-fold cross-validated macro-F1 over pooled out-of-fold predictions
+// the paper, fitted full-batch or by mini-batches; optionally on the top principal components),
+// scored by k-fold cross-validated macro-F1 over pooled out-of-fold predictions
 // (sklearn's cross_val_predict + f1_score(average='macro')), and S2(l) = |P(l+1) - P(l)| / P(l).
 // Folds are a seeded Philox permutation of tokens. Out-of-fold predictions give per-sequence
 // confusion matrices, which are the sufficient statistics the bootstrap resamples.
@@ -21,21 +22,11 @@
 #include "infoscale/exec/policy.hpp"
 #include "infoscale/layers/bootstrap.hpp"
 #include "infoscale/layers/detail/matrix.hpp"
+#include "infoscale/layers/detail/mlp_minibatch.hpp"
+#include "infoscale/layers/probe_options.hpp"
+#include "infoscale/layers/probe_projection.hpp"
 
 namespace infoscale {
-
-enum class probe_kind { logistic, mlp, ridge };
-
-struct probe_options {
-  probe_kind kind = probe_kind::mlp;
-  std::size_t folds = 5;
-  double l2 = 1e-4;              ///< L2 penalty (lambda / 2) ||W||^2 on weights, not biases
-  std::size_t iterations = 300;  ///< full-batch optimiser steps
-  std::size_t hidden = 128;      ///< MLP hidden units (the paper's 128)
-  double learning_rate = 1e-2;   ///< Adam step for the MLP
-  std::uint64_t seed = 0;
-  double ridge_alpha = 1.0;  ///< ridge: alpha of sklearn's RidgeClassifier (sum of squares + alpha ||W||^2)
-};
 
 /// Confusion matrix C[true][predicted] over `classes` classes.
 [[nodiscard]] inline Eigen::MatrixXd confusion_matrix(std::span<const int> labels,
@@ -124,11 +115,12 @@ inline Eigen::MatrixXd one_hot(std::span<const int> labels, int classes) {
 }
 
 /// Widens a (tokens x features) view into a features x tokens matrix: one token per column.
-template <class T>
-Eigen::MatrixXd to_token_columns(const matrix_view<T>& x) {
-  Eigen::MatrixXd m(idx_of(x.extent(1)), idx_of(x.extent(0)));
+template <class Scalar = double, class T>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> to_token_columns(const matrix_view<T>& x) {
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> m(idx_of(x.extent(1)), idx_of(x.extent(0)));
   for (std::size_t i = 0; i < x.extent(0); ++i)
-    for (std::size_t j = 0; j < x.extent(1); ++j) m(idx_of(j), idx_of(i)) = widen(x(i, j));
+    for (std::size_t j = 0; j < x.extent(1); ++j)
+      m(idx_of(j), idx_of(i)) = static_cast<Scalar>(widen(x(i, j)));
   return m;
 }
 
@@ -222,7 +214,13 @@ inline void check_probe_options(const probe_options& options, std::size_t tokens
   if (options.kind == probe_kind::ridge) check_positive(options.ridge_alpha, function, "options.ridge_alpha");
   check_positive(options.learning_rate, function, "options.learning_rate");
   if (options.iterations == 0) raise(function, "options.iterations", "must be >= 1");
-  if (options.kind == probe_kind::mlp) {
+  if (options.kind == probe_kind::mlp_minibatch) {
+    if (options.batch == 0) raise(function, "options.batch", "must be >= 1");
+    if (options.max_epochs == 0) raise(function, "options.max_epochs", "must be >= 1");
+    check_non_negative(options.tolerance, function, "options.tolerance");
+    if (options.patience == 0) raise(function, "options.patience", "must be >= 1");
+  }
+  if (options.kind == probe_kind::mlp || options.kind == probe_kind::mlp_minibatch) {
     if (options.hidden == 0) raise(function, "options.hidden", "must be > 0");
     const std::size_t width = features + static_cast<std::size_t>(classes > 0 ? classes : 0) + 1;
     if (options.hidden > (std::size_t{1} << 31) / width) {
@@ -369,10 +367,12 @@ inline int argmax_column(const Eigen::MatrixXd& z, Eigen::Index j) {
 namespace detail {
 
 // Fold f: trains on the other folds and writes the predictions of fold f's tokens only, so folds
-// can run concurrently. xt is features x tokens.
-inline void predict_fold(const Eigen::MatrixXd& xt, std::span<const int> labels, int classes,
-                         const probe_options& options, std::span<const std::size_t> fold, std::size_t f,
-                         std::vector<int>& predicted) {
+// can run concurrently. xt is features x tokens, double or float (projected features, or the
+// float fit's input).
+template <class Matrix>
+void predict_fold(const Matrix& xt, std::span<const int> labels, int classes, const probe_options& options,
+                  std::span<const std::size_t> fold, std::size_t f, std::vector<int>& predicted) {
+  using scalar = typename Matrix::Scalar;
   std::vector<Eigen::Index> train, test;
   std::vector<int> train_labels;
   for (std::size_t i = 0; i < fold.size(); ++i) {
@@ -383,47 +383,119 @@ inline void predict_fold(const Eigen::MatrixXd& xt, std::span<const int> labels,
       train_labels.push_back(labels[i]);
     }
   }
-  Eigen::MatrixXd xtr = xt(Eigen::all, train);
-  Eigen::MatrixXd xte = xt(Eigen::all, test);
-  const Eigen::VectorXd mean = xtr.rowwise().mean();
-  Eigen::VectorXd sd = ((xtr.colwise() - mean).array().square().rowwise().mean()).sqrt();
-  for (Eigen::Index j = 0; j < sd.size(); ++j) sd(j) = sd(j) > 0.0 ? sd(j) : 1.0;
+  Matrix xtr = xt(Eigen::all, train);
+  Matrix xte = xt(Eigen::all, test);
+  using vector = Eigen::Matrix<scalar, Eigen::Dynamic, 1>;
+  const vector mean = xtr.rowwise().mean();
+  vector sd = ((xtr.colwise() - mean).array().square().rowwise().mean()).sqrt();
+  for (Eigen::Index j = 0; j < sd.size(); ++j) sd(j) = sd(j) > scalar(0) ? sd(j) : scalar(1);
   xtr = (xtr.colwise() - mean).array().colwise() / sd.array();
   xte = (xte.colwise() - mean).array().colwise() / sd.array();
-  const Eigen::MatrixXd z =
-      options.kind == probe_kind::logistic
-          ? fit_logistic_columns(xtr, train_labels, classes, options).logits(xte)
-      : options.kind == probe_kind::ridge
-          ? fit_ridge_columns(xtr, train_labels, classes, options.ridge_alpha).logits(xte)
-          : fit_mlp_columns(xtr, train_labels, classes, options, f).logits(xte);
+  if (options.kind == probe_kind::mlp_minibatch) {
+    const auto fit = fit_mlp_minibatch(xtr.template cast<float>(), train_labels, classes, options, f);
+    Eigen::MatrixXf z;
+    fit.model.logits(xte.template cast<float>(), z);
+    for (std::size_t r = 0; r < test.size(); ++r) {
+      Eigen::Index best = 0;
+      z.col(idx_of(r)).maxCoeff(&best);
+      predicted[static_cast<std::size_t>(test[r])] = static_cast<int>(best);
+    }
+    return;
+  }
+  const auto fit = [&](const Eigen::MatrixXd& train_x, const Eigen::MatrixXd& test_x) {
+    return options.kind == probe_kind::logistic
+               ? fit_logistic_columns(train_x, train_labels, classes, options).logits(test_x)
+           : options.kind == probe_kind::ridge
+               ? fit_ridge_columns(train_x, train_labels, classes, options.ridge_alpha).logits(test_x)
+               : fit_mlp_columns(train_x, train_labels, classes, options, f).logits(test_x);
+  };
+  Eigen::MatrixXd z;
+  if constexpr (std::same_as<scalar, double>) {
+    z = fit(xtr, xte);
+  } else {
+    z = fit(xtr.template cast<double>(), xte.template cast<double>());
+  }
   for (std::size_t r = 0; r < test.size(); ++r)
     predicted[static_cast<std::size_t>(test[r])] = argmax_column(z, idx_of(r));
 }
 
+/// Standardises each feature (row) of x over all tokens in place: the projection's input. Column
+/// by column (x is column-major), mean and deviations in double.
+inline void standardise_rows(Eigen::MatrixXf& x) {
+  const Eigen::Index d = x.rows(), n = x.cols();
+  if (n == 0) return;
+  Eigen::VectorXd mean = Eigen::VectorXd::Zero(d), squares = Eigen::VectorXd::Zero(d);
+  for (Eigen::Index j = 0; j < n; ++j) mean += x.col(j).cast<double>();
+  mean /= static_cast<double>(n);
+  for (Eigen::Index j = 0; j < n; ++j) squares.array() += (x.col(j).cast<double>() - mean).array().square();
+  Eigen::VectorXd scale(d);
+  for (Eigen::Index i = 0; i < d; ++i) {
+    const double sd = std::sqrt(squares(i) / static_cast<double>(n));
+    scale(i) = sd > 0.0 ? 1.0 / sd : 1.0;
+  }
+  for (Eigen::Index j = 0; j < n; ++j)
+    x.col(j) = ((x.col(j).cast<double>() - mean).cwiseProduct(scale)).cast<float>();
+}
+
+/// Whether options.projection applies to `features` x `tokens` (it needs k + 10 <= both).
+inline bool projects(const probe_options& options, std::size_t features, std::size_t tokens) {
+  return options.projection > 0 && options.projection + 10 <= std::min(features, tokens);
+}
+
 }  // namespace detail
 
-/// Out-of-fold predicted class of every token (sklearn's cross_val_predict): each fold's probe is
-/// trained on the other folds, features standardised with the training folds' mean and std.
-/// Under par the folds run on threads (Eigen's own GEMM threading stands down inside a parallel
-/// region, so threads are not oversubscribed); each fold writes only its own tokens, so every
-/// policy gives the same predictions.
+/// Out-of-fold predicted class of every token (sklearn's cross_val_predict), for several label
+/// sets on the same features: each fold's probe is trained on the other folds, features
+/// standardised with the training folds' mean and std. With options.projection = k (and k + 10
+/// <= min(features, tokens); otherwise every feature is used), the features are first
+/// standardised over all tokens and replaced by their top k principal components, computed once
+/// for all label sets and folds. Under par the (label set, fold) fits run on threads (Eigen's own
+/// GEMM threading stands down inside a parallel region, so threads are not oversubscribed); each
+/// writes only its own tokens, so every policy gives the same predictions.
 template <ExecutionPolicy P, class T>
-[[nodiscard]] std::vector<int> cross_validated_predictions(P policy, const matrix_view<T>& features,
-                                                           std::span<const int> labels, int classes,
-                                                           const probe_options& options = {}) {
+[[nodiscard]] std::vector<std::vector<int>> cross_validated_predictions(
+    P policy, const matrix_view<T>& features, std::span<const std::vector<int>> label_sets,
+    std::span<const int> classes, const probe_options& options = {}) {
   static_assert(!reads_device_memory<P>,
                 "cross_validated_predictions reads host memory: use seq, par or thrust_host");
   constexpr std::string_view function = "cross_validated_predictions";
   detail::check_activations(features, function, "features");
-  detail::check_labels(labels, features.extent(0), classes, function);
-  detail::check_probe_options(options, features.extent(0), features.extent(1), classes, function);
-  const Eigen::MatrixXd xt = detail::to_token_columns(features);
-  const auto fold = fold_assignment(features.extent(0), options.folds, options.seed);
-  std::vector<int> predicted(labels.size(), 0);
-  for_each_index(policy, options.folds, [&](std::size_t f) {
-    detail::predict_fold(xt, labels, classes, options, fold, f, predicted);
-  });
+  if (label_sets.size() != classes.size() || label_sets.empty())
+    detail::raise(function, "classes", "must give one class count per label set (and at least one set)");
+  const std::size_t tokens = features.extent(0);
+  for (std::size_t t = 0; t < label_sets.size(); ++t) {
+    detail::check_labels(label_sets[t], tokens, classes[t], function);
+    detail::check_probe_options(options, tokens, features.extent(1), classes[t], function);
+  }
+  const auto fold = fold_assignment(tokens, options.folds, options.seed);
+  std::vector<std::vector<int>> predicted(label_sets.size(), std::vector<int>(tokens, 0));
+  const auto run = [&](const auto& xt) {
+    for_each_index(policy, label_sets.size() * options.folds, [&](std::size_t i) {
+      const std::size_t t = i / options.folds, f = i % options.folds;
+      detail::predict_fold(xt, label_sets[t], classes[t], options, fold, f, predicted[t]);
+    });
+  };
+  if (detail::projects(options, features.extent(1), tokens)) {
+    Eigen::MatrixXf xt = detail::to_token_columns<float>(features);
+    detail::standardise_rows(xt);
+    run(project_principal(xt, options.projection, options.seed).components);
+  } else if (options.kind == probe_kind::mlp_minibatch) {
+    run(detail::to_token_columns<float>(features));
+  } else {
+    run(detail::to_token_columns(features));
+  }
   return predicted;
+}
+
+/// The same for one label set.
+template <ExecutionPolicy P, class T>
+[[nodiscard]] std::vector<int> cross_validated_predictions(P policy, const matrix_view<T>& features,
+                                                           std::span<const int> labels, int classes,
+                                                           const probe_options& options = {}) {
+  const std::vector<std::vector<int>> sets{std::vector<int>(labels.begin(), labels.end())};
+  const int counts[] = {classes};
+  return std::move(cross_validated_predictions(policy, features, std::span<const std::vector<int>>(sets),
+                                               std::span<const int>(counts), options)[0]);
 }
 
 template <class T>

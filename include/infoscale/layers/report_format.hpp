@@ -79,15 +79,20 @@ inline std::string join_sizes(const std::vector<std::size_t>& v, const char* sep
         r.attention->causal_mask ? ", causal mask" : "");
   }
   if (r.probes) {
+    const std::string through =
+        r.probes->projection > 0
+            ? " on the top " + std::to_string(r.probes->projection) + " principal components of each layer"
+            : std::string();
     if (r.probes->classes.size() == 1) {
-      append_format(out, "labels: %zu classes; S2 from %s probes (%zu-fold out-of-fold macro-F1)\n",
-                    r.probes->classes[0], name_of(r.probes->kind), r.probes->folds);
+      append_format(out, "labels: %zu classes; S2 from %s probes%s (%zu-fold out-of-fold macro-F1)\n",
+                    r.probes->classes[0], name_of(r.probes->kind), through.c_str(), r.probes->folds);
     } else {
-      append_format(out,
-                    "labels: %zu label sets (%s classes); S2 from %s probes (%zu-fold out-of-fold macro-F1, "
-                    "mean over label sets)\n",
-                    r.probes->classes.size(), detail::join_sizes(r.probes->classes, ", ").c_str(),
-                    name_of(r.probes->kind), r.probes->folds);
+      append_format(
+          out,
+          "labels: %zu label sets (%s classes); S2 from %s probes%s (%zu-fold out-of-fold macro-F1, "
+          "mean over label sets)\n",
+          r.probes->classes.size(), detail::join_sizes(r.probes->classes, ", ").c_str(),
+          name_of(r.probes->kind), through.c_str(), r.probes->folds);
     }
   }
   for (const auto& n : r.notes) append_format(out, "note: %s\n", n.c_str());
@@ -187,6 +192,7 @@ inline std::string join_sizes(const std::vector<std::size_t>& v, const char* sep
   if (r.probes) {
     out["probes"] = {
         {"kind", name_of(r.probes->kind)}, {"folds", r.probes->folds}, {"classes", r.probes->classes}};
+    if (r.probes->projection > 0) out["probes"]["projection"] = r.probes->projection;
   } else {
     out["probes"] = nullptr;
   }

@@ -95,9 +95,13 @@ inline nlohmann::ordered_json statistic_json(const family_statistic& s) {
                   first.bootstrap->resamples, static_cast<unsigned long long>(first.bootstrap->seed),
                   100.0 * first.bootstrap->confidence, first.bootstrap->max_ci_width);
   if (first.probes)
-    append_format(out, "- probes: %s, %zu-fold out-of-fold macro-F1, %zu label sets (%s classes)\n",
-                  name_of(first.probes->kind), first.probes->folds, first.probes->classes.size(),
-                  detail::join_sizes(first.probes->classes, ", ").c_str());
+    append_format(
+        out, "- probes: %s, %zu-fold out-of-fold macro-F1, %zu label sets (%s classes)%s\n",
+        name_of(first.probes->kind), first.probes->folds, first.probes->classes.size(),
+        detail::join_sizes(first.probes->classes, ", ").c_str(),
+        first.probes->projection > 0
+            ? (", on the top " + std::to_string(first.probes->projection) + " principal components").c_str()
+            : "");
   append_format(out,
                 "- thresholds: CV < %g (prediction 1.1), I-G drift > %g (3.2, eq. 2); verdicts on the point "
                 "estimate, CIs beside them (paired bootstrap over texts)\n",

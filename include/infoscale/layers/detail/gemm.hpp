@@ -1,8 +1,8 @@
 #pragma once
-// The double GEMMs of CKA: A^T B, A^T A and A A^T. With the optional OpenBLAS back end (target
-// infoscale::blas, which defines INFOSCALE_HAS_BLAS) each fixed block of 256 output columns is one
-// single-threaded dgemm, the blocks spread over OpenMP threads; without it, Eigen's GEMM (which
-// compiles for the build's baseline ISA: 3-4x slower than OpenBLAS's run-time dispatched kernels
+// The double GEMMs of CKA: A^T B, A^T A and A A^T; and the float GEMMs of the probes at scale. With the
+// optional OpenBLAS back end (target infoscale::blas, which defines INFOSCALE_HAS_BLAS) each fixed block of
+// 256 output columns is one single-threaded dgemm, the blocks spread over OpenMP threads; without it, Eigen's
+// GEMM (which compiles for the build's baseline ISA: 3-4x slower than OpenBLAS's run-time dispatched kernels
 // on AVX-512, measured). The result does not depend on the thread count either way: OpenBLAS's
 // own threads re-block the inner dimension by the partition (1 and 2 threads differ in the last
 // bits, measured), so infoscale sets OpenBLAS to one thread on first use (for the whole process:
@@ -27,6 +27,10 @@ void dgemm_(const char* transa, const char* transb, const int* m, const int* n, 
 void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
             const double* a, const int* lda, const double* beta, double* c, const int* ldc,
             std::size_t uplo_length, std::size_t trans_length);
+void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+            const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
+            const float* beta, float* c, const int* ldc, std::size_t transa_length,
+            std::size_t transb_length);
 void openblas_set_num_threads(int threads);
 }
 #define INFOSCALE_GEMM_USES_BLAS 1
@@ -150,6 +154,56 @@ inline Eigen::MatrixXd gram_of_rows(const Eigen::MatrixXd& a) {
 #endif
   mirror_lower(g);
   return g;
+}
+
+/// c = op(a) op(b) in float ('N' or 'T' per operand), one single-threaded call: the probes' fits
+/// call it from many threads at once, each fit on its own data.
+inline void float_product(char transa, char transb, const Eigen::MatrixXf& a, const Eigen::MatrixXf& b,
+                          Eigen::MatrixXf& c) {
+  const Eigen::Index rows = transa == 'N' ? a.rows() : a.cols(), inner = transa == 'N' ? a.cols() : a.rows();
+  const Eigen::Index columns = transb == 'N' ? b.cols() : b.rows();
+  c.resize(rows, columns);
+  if (c.size() == 0) return;
+  if (inner == 0) {
+    c.setZero();
+    return;
+  }
+#if INFOSCALE_GEMM_USES_BLAS
+  set_blas_single_threaded();
+  const int m = static_cast<int>(rows), n = static_cast<int>(columns), k = static_cast<int>(inner);
+  const int la = static_cast<int>(a.rows()), lb = static_cast<int>(b.rows()), lc = static_cast<int>(rows);
+  const float one = 1.0f, zero = 0.0f;
+  sgemm_(&transa, &transb, &m, &n, &k, &one, a.data(), &la, b.data(), &lb, &zero, c.data(), &lc, 1, 1);
+#else
+  if (transa == 'N' && transb == 'N')
+    c.noalias() = a * b;
+  else if (transa == 'N')
+    c.noalias() = a * b.transpose();
+  else if (transb == 'N')
+    c.noalias() = a.transpose() * b;
+  else
+    c.noalias() = a.transpose() * b.transpose();
+#endif
+}
+
+/// The same for large products, on OpenMP threads: fixed blocks of gemm_block_columns output
+/// columns, one single-threaded product each, so the result is the same on any thread count.
+inline void float_product_parallel(char transa, char transb, const Eigen::MatrixXf& a,
+                                   const Eigen::MatrixXf& b, Eigen::MatrixXf& c) {
+  const Eigen::Index rows = transa == 'N' ? a.rows() : a.cols();
+  const Eigen::Index columns = transb == 'N' ? b.cols() : b.rows();
+  c.resize(rows, columns);
+  const auto blocks = static_cast<std::size_t>((columns + gemm_block_columns - 1) / gemm_block_columns);
+  for_each_index(par, blocks, [&](std::size_t block) {
+    const Eigen::Index j0 = static_cast<Eigen::Index>(block) * gemm_block_columns;
+    const Eigen::Index width = std::min(gemm_block_columns, columns - j0);
+    // op(b)'s columns j0 .. j0 + width: b's columns ('N') or rows ('T').
+    const Eigen::MatrixXf part =
+        transb == 'N' ? Eigen::MatrixXf(b.middleCols(j0, width)) : Eigen::MatrixXf(b.middleRows(j0, width));
+    Eigen::MatrixXf out;
+    float_product(transa, transb, a, part, out);
+    c.middleCols(j0, width) = out;
+  });
 }
 
 }  // namespace infoscale::detail
