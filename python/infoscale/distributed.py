@@ -355,7 +355,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--probe", choices=("logistic", "mlp", "ridge"), default="ridge")
+    ap.add_argument("--probe", choices=("logistic", "mlp", "ridge", "mlp_minibatch"), default="ridge")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-labels", action="store_true")
     ap.add_argument("--layer-parallel", action="store_true",

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "infoscale/core/error.hpp"
 #include "infoscale/core/random.hpp"
 #include "infoscale/layers/detail/gemm.hpp"
 
