@@ -110,6 +110,19 @@ step "Experiment 1's layer report of austen-llama-a: llama.cpp against Hugging F
 # boundaries too. Passive OpenMP waiting: spinning ggml workers on a shared machine took 3x longer.
 OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_report" models/austen/gguf/austen-llama-a-f16.gguf \
   --tokens tests/fixtures/gguf/layer_segments.txt --min-prominence 0.02 --json "$work/layers_llama_a.json"
+# With labels (POS and NER BIO of the same segments; the leading <|endoftext|> is class 9999 in
+# both) and ridge probes: S2 through llama.cpp, for the same comparison.
+OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_report" models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/layer_segments.txt --min-prominence 0.02 --probe ridge \
+  --labels tests/fixtures/gguf/layer_pos_labels.txt --labels tests/fixtures/gguf/layer_ner_labels.txt \
+  --json "$work/layers_llama_a_labelled.json"
+# Labels that do not fit the sequences are a clear error, not a crash.
+if "$work/adapter$opt/examples/llama_cpp_report" models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/thermo_prompts.txt --resamples 0 --labels tests/fixtures/gguf/layer_pos_labels.txt \
+  --json "$work/layers_bad_labels.json" 2> "$work/bad_labels.err"; then
+  echo "llama_cpp_report accepted 16 lines of labels for 3 sequences"; exit 1
+fi
+grep -q "has 16 lines of labels for 3 sequences" "$work/bad_labels.err" || { cat "$work/bad_labels.err"; exit 1; }
 # Flash attention on: no attention tensors, so the report must be S1 alone and say why.
 OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_report" models/austen/gguf/austen-llama-a-f16.gguf \
   --tokens tests/fixtures/gguf/thermo_prompts.txt --resamples 0 --flash-attention \
@@ -117,7 +130,8 @@ OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_report" models/aus
 if [ "$hf" = 1 ]; then
   OMP_WAIT_POLICY=passive HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$venv/bin/python" -P \
     tests/llama_cpp/check_hf_layers.py "$work/layers_llama_a.json" tests/fixtures/gguf/layer_segments.txt \
-    "$work/layers_llama_a_flash.json" 2>&1 | grep -v "^Loading"
+    "$work/layers_llama_a_flash.json" --labelled "$work/layers_llama_a_labelled.json" \
+    tests/fixtures/gguf/layer_pos_labels.txt tests/fixtures/gguf/layer_ner_labels.txt 2>&1 | grep -v "^Loading"
 else
   echo "llama-cpp.sh: HF agreement checks skipped (no infoscale module with torch in .venv: bash python/test.sh)"
 fi

@@ -8,7 +8,9 @@
 //
 // options: --ubatch N, --threads K, --resamples B (1000), --seed S (0), --min-prominence P (0.3),
 // --json OUT (the report as `infoscale layers --json` writes it, instead of the text),
-// --no-attention, --flash-attention.
+// --no-attention, --flash-attention, --labels FILE (repeatable: one label set, a line of integer
+// classes per sequence, one per token; S2 = probe jumps), --probe KIND (logistic, mlp, ridge,
+// mlp_minibatch; default logistic).
 //
 // Each prompt (or each line of token ids in FILE, given as they are: no BOS is added) is one
 // sequence, a bootstrap unit; every token is an output so that the last layer keeps all rows. The
@@ -22,6 +24,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <infoscale/interop/llama_cpp.hpp>
@@ -56,30 +59,55 @@ std::string piece(const llama_vocab* vocab, llama_token token) {
   return s;
 }
 
-// One sequence of token ids per non-empty line.
-std::vector<std::vector<llama_token>> read_tokens(const std::string& path) {
+// One sequence of integers (token ids, or labels) per non-empty line.
+template <class Id = llama_token>
+std::vector<std::vector<Id>> read_sequences(const std::string& path, const char* what = "a token id") {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("cannot read " + path);
-  std::vector<std::vector<llama_token>> out;
+  std::vector<std::vector<Id>> out;
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
-    std::vector<llama_token> ids;
+    std::vector<Id> ids;
     long long id = 0;
-    while (fields >> id) ids.push_back(static_cast<llama_token>(id));
+    while (fields >> id) ids.push_back(static_cast<Id>(id));
     if (!fields.eof())
       throw std::invalid_argument(path + ": line " + std::to_string(out.size() + 1) +
-                                  " holds something that is not a token id");
+                                  " holds something that is not " + what);
     if (!ids.empty()) out.push_back(std::move(ids));
   }
   return out;
+}
+
+// Label sets read from `paths`, each flattened over the sequences, after checking that every line
+// gives one label per token of its sequence.
+std::vector<std::vector<std::int64_t>> read_label_sets(const std::vector<std::string>& paths,
+                                                       const std::vector<std::size_t>& lengths) {
+  std::vector<std::vector<std::int64_t>> sets;
+  for (const std::string& path : paths) {
+    const auto lines = read_sequences<std::int64_t>(path, "a label");
+    if (lines.size() != lengths.size())
+      throw std::invalid_argument(path + " has " + std::to_string(lines.size()) + " lines of labels for " +
+                                  std::to_string(lengths.size()) + " sequences");
+    std::vector<std::int64_t> flat;
+    for (std::size_t s = 0; s < lines.size(); ++s) {
+      if (lines[s].size() != lengths[s])
+        throw std::invalid_argument(path + ": line " + std::to_string(s + 1) + " has " +
+                                    std::to_string(lines[s].size()) + " labels for a sequence of " +
+                                    std::to_string(lengths[s]) + " tokens");
+      flat.insert(flat.end(), lines[s].begin(), lines[s].end());
+    }
+    sets.push_back(std::move(flat));
+  }
+  return sets;
 }
 
 // The layer report of the captured sequences: hidden states as transformers numbers them (see the
 // top of this file) into the library's layer_analysis, attention as per-pair JS sums.
 infoscale::layer_report layer_report(const infoscale::interop::llama_collector& collector,
                                      const llama_model* model, const std::string& source,
-                                     const infoscale::layer_options& options, bool attention_asked) {
+                                     const infoscale::layer_options& options, bool attention_asked,
+                                     const std::vector<std::string>& label_paths) {
   using infoscale::interop::llama_collector;
   const int n_layer = llama_model_n_layer(model);
   std::vector<int> want{-1};
@@ -91,7 +119,7 @@ infoscale::layer_report layer_report(const infoscale::interop::llama_collector& 
   }
   want.erase(want.end() - 2);  // result_norm replaces the last l_out, as in transformers' hidden_states
   const std::vector<std::size_t> lengths = collector.sequence_lengths();
-  infoscale::layer_analysis analysis(lengths, {}, options, source);
+  infoscale::layer_analysis analysis(lengths, read_label_sets(label_paths, lengths), options, source);
   analysis.note("llama.cpp: hidden states embd, l_out-0.." + std::to_string(n_layer - 2) +
                 ", result_norm (transformers' hidden_states 0.." + std::to_string(n_layer) + ")");
   for (const int layer : want) analysis.add_hidden_layer(infoscale::par, collector.hidden_states(layer));
@@ -123,7 +151,7 @@ int usage() {
       stderr,
       "usage: llama_cpp_report MODEL.gguf (PROMPT [PROMPT ...] | --tokens FILE) [--ubatch N] [--threads K]\n"
       "       [--resamples B] [--seed S] [--min-prominence P] [--json OUT] [--no-attention | "
-      "--flash-attention]\n");
+      "--flash-attention] [--labels FILE ...] [--probe KIND]\n");
   return 2;
 }
 
@@ -133,6 +161,7 @@ int main(int argc, char** argv) {
   std::string model_path;
   std::vector<std::string> prompts;
   std::string tokens_path, json_path;
+  std::vector<std::string> label_paths;
   std::uint32_t n_ubatch = 512;
   int threads = 2;
   bool attention = true, flash = false;
@@ -153,6 +182,15 @@ int main(int argc, char** argv) {
       tokens_path = argv[++i];
     } else if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
+    } else if (arg == "--labels" && i + 1 < argc) {
+      label_paths.push_back(argv[++i]);
+    } else if (arg == "--probe" && i + 1 < argc) {
+      try {
+        options.probe = infoscale::parse_probe_kind(argv[++i], "llama_cpp_report", "--probe");
+      } catch (const infoscale::error& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return usage();
+      }
     } else if (arg == "--no-attention") {
       attention = false;
     } else if (arg == "--flash-attention") {
@@ -210,7 +248,7 @@ int main(int argc, char** argv) {
     if (tokens_path.empty()) {
       for (const std::string& prompt : prompts) inputs.push_back(tokenize(vocab, prompt));
     } else {
-      inputs = read_tokens(tokens_path);
+      inputs = read_sequences(tokens_path);
       if (inputs.empty()) throw std::invalid_argument(tokens_path + " holds no token ids");
     }
     const auto n_vocab = llama_vocab_n_tokens(vocab);
@@ -245,7 +283,8 @@ int main(int argc, char** argv) {
       sequences.push_back(std::move(tokens));
     }
 
-    const infoscale::layer_report report = layer_report(collector, model, model_path, options, attention);
+    const infoscale::layer_report report =
+        layer_report(collector, model, model_path, options, attention, label_paths);
     if (!json_path.empty()) {
       std::ofstream out(json_path);
       out << infoscale::format_json(report) << "\n";

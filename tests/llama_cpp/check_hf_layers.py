@@ -6,7 +6,11 @@ pair's CKA, S1, S3 and E(l), the peaks of E and the boundaries agree within the 
 (issue 14). With a second JSON, written with --flash-attention, also checks that a run without
 attention tensors gives the stated S1-only report instead of failing.
 
+With --labelled, a third run with label sets and probes (S2 through llama.cpp) is compared with
+the Hugging Face report on the same labels: every layer's probe score and every pair's S2.
+
     python tests/llama_cpp/check_hf_layers.py LLAMA.json TOKENS.txt [FLASH.json]
+                                              [--labelled LABELLED.json LABELS.txt ...]
 
 TOKENS.txt is tests/fixtures/gguf/layer_segments.txt: label segments 0..15 of models/austen/labels,
 each after <|endoftext|> (id 0), one sequence of ids per line.
@@ -25,6 +29,10 @@ def read_tokens(path: str) -> list:
 
 
 def main(argv: list) -> int:
+    labelled = []
+    if "--labelled" in argv:
+        labelled = argv[argv.index("--labelled") + 1:]
+        argv = argv[:argv.index("--labelled")]
     run = json.load(open(argv[0], encoding="utf-8"))
     ids = read_tokens(argv[1])
     labels = models_root() / "labels"
@@ -119,9 +127,43 @@ def main(argv: list) -> int:
                       for b in lb))
     if len(argv) > 2:
         failures += check_flash(argv[2])
+    if labelled:
+        failures += check_labelled(labelled[0], labelled[1:], model, tok, texts)
     for f in failures:
         print("FAIL", f)
     return 1 if failures else 0
+
+
+def check_labelled(path: str, label_files: list, model, tok, texts: list) -> list:
+    """The probes through llama.cpp against the same probes through Hugging Face: P(l) per hidden
+    state and S2 per pair. The probes are fitted on hidden states that differ by f16 rounding
+    (above), so a token near a decision boundary can change class; the tolerance allows a few such
+    tokens per layer (see the measured figure printed)."""
+    r = json.load(open(path, encoding="utf-8"))
+    sets = {f"set{k}": [np.array([int(v) for v in line.split()]) for line in open(f, encoding="utf-8") if line.strip()]
+            for k, f in enumerate(label_files)}
+    hf = json.loads(layer_analysis(model, tok, texts, batch_size=len(texts), attentions=True, labels=sets,
+                                   probe=r["probes"]["kind"], resamples=r["bootstrap"]["resamples"],
+                                   seed=r["bootstrap"]["seed"], weights=r["weights"], normalization=r["normalization"],
+                                   min_prominence=r["min_prominence"], source="llama-a").report().to_json())
+    problems = []
+    if r["signals"] != "S1,S2,S3" or hf["signals"] != "S1,S2,S3":
+        return [f"{path}: signals {r['signals']} (llama.cpp), {hf['signals']} (HF); S1,S2,S3 expected"]
+    # A token whose predicted class flips moves the macro-F1 of a class with c tokens by about 1/c
+    # over the class count; 0.02 is a few flips per layer on these 535 tokens.
+    tol_p = 0.02
+    dp = max(abs(a - b) for a, b in zip(hf["probe_scores"], r["probe_scores"]))
+    ds2 = max(abs(a["s2"] - b["s2"]) for a, b in zip(hf["pairs"], r["pairs"]))
+    tol_s2 = 2 * tol_p / min(min(hf["probe_scores"]), min(r["probe_scores"]))  # S2 = |dP| / P
+    if dp > tol_p:
+        problems.append(f"{path}: probe scores differ by {dp:.3g} > {tol_p:g} (HF {hf['probe_scores']}, "
+                        f"llama.cpp {r['probe_scores']})")
+    if ds2 > tol_s2:
+        problems.append(f"{path}: S2 differs by {ds2:.3g} > {tol_s2:.3g}")
+    if not problems:
+        print(f"labelled ({len(label_files)} label sets, {r['probes']['kind']} probes): max |HF - llama.cpp| "
+              f"P(l) {dp:.2g} (tol {tol_p:g}), S2 {ds2:.2g} (tol {tol_s2:.2g})")
+    return problems
 
 
 def check_flash(path: str) -> list:
