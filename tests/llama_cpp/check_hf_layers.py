@@ -16,6 +16,7 @@ TOKENS.txt is tests/fixtures/gguf/layer_segments.txt: label segments 0..15 of mo
 each after <|endoftext|> (id 0), one sequence of ids per line.
 """
 import json
+import pathlib
 import sys
 
 import numpy as np
@@ -142,6 +143,16 @@ def check_labelled(path: str, label_files: list, model, tok, texts: list) -> lis
     r = json.load(open(path, encoding="utf-8"))
     sets = {f"set{k}": [np.array([int(v) for v in line.split()]) for line in open(f, encoding="utf-8") if line.strip()]
             for k, f in enumerate(label_files)}
+    # The files are tests/fixtures/gguf/layer_{task}_labels.txt: line i = 9999 (the <|endoftext|>
+    # token's class) then models/austen/labels/{task}.npy over segment i, checked here.
+    folder = models_root() / "labels"
+    offsets = np.load(folder / "offsets.npy")
+    for f, lines in zip(label_files, sets.values()):
+        task = pathlib.Path(f).name.removeprefix("layer_").removesuffix("_labels.txt")
+        y = np.load(folder / f"{task}.npy")
+        for i, line in enumerate(lines):
+            if line.tolist() != [9999] + y[offsets[i]:offsets[i + 1]].tolist():
+                return [f"{f}: line {i + 1} is not 9999 + the {task} labels of segment {i}"]
     hf = json.loads(layer_analysis(model, tok, texts, batch_size=len(texts), attentions=True, labels=sets,
                                    probe=r["probes"]["kind"], resamples=r["bootstrap"]["resamples"],
                                    seed=r["bootstrap"]["seed"], weights=r["weights"], normalization=r["normalization"],
