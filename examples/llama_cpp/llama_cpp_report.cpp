@@ -23,8 +23,8 @@
 #include <llama.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <infoscale/interop/llama_cpp.hpp>

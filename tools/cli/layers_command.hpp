@@ -18,6 +18,7 @@
 
 #include "inputs.hpp"
 #include "output.hpp"
+#include "probe_options.hpp"
 #include "progress.hpp"
 
 namespace infoscale::cli {
@@ -76,13 +77,7 @@ inline CLI::App* add_layers(CLI::App& app, layers_args& args, const std::string&
                   "Least prominence of a boundary peak (default 0.3)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--edges", args.edges, "Let the first and last pairs be boundaries (scipy never does)");
-  cmd->add_option("--probe", args.probe,
-                  "Probe for S2: logistic (default), mlp (the paper's 128-unit MLP, slow), ridge "
-                  "(closed-form linear, fastest) or mlp_minibatch (the MLP by mini-batches, for wide layers)")
-      ->check(CLI::IsMember({"logistic", "mlp", "ridge", "mlp_minibatch"}));
-  cmd->add_option("--probe-projection", args.probe_projection,
-                  "Probes on the top K principal components of each layer (default 0: every feature)")
-      ->check(CLI::NonNegativeNumber);
+  add_probe_options(cmd, args.probe, args.probe_projection);
   cmd->add_option("--normalization", args.normalization,
                   "Scale of each signal in E(l): max (default; eq. 6 as printed, S / max S) or minmax (the "
                   "text's \"normalized to [0, 1]\")")

@@ -19,6 +19,7 @@
 
 #include "inputs.hpp"
 #include "output.hpp"
+#include "probe_options.hpp"
 
 namespace infoscale::cli {
 
@@ -48,14 +49,7 @@ inline CLI::App* add_study(CLI::App& app, study_args& args) {
   cmd->add_option("--resamples", args.resamples, "Bootstrap resamples over sequences (default 1000)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", args.seed, "Seed of the bootstrap and the probes' folds (default 0)");
-  cmd->add_option(
-         "--probe", args.probe,
-         "logistic (default), mlp (the paper's 128-unit MLP, slow), ridge (closed-form linear, fastest) or "
-         "mlp_minibatch (the MLP by mini-batches, for wide layers)")
-      ->check(CLI::IsMember({"logistic", "mlp", "ridge", "mlp_minibatch"}));
-  cmd->add_option("--probe-projection", args.probe_projection,
-                  "Probes on the top K principal components of each layer (default 0: every feature)")
-      ->check(CLI::NonNegativeNumber);
+  add_probe_options(cmd, args.probe, args.probe_projection);
   cmd->add_option("--normalization", args.normalization, "max (default, eq. 6 as printed) or minmax")
       ->check(CLI::IsMember({"max", "minmax"}));
   cmd->add_flag("!--no-times", args.times, "Leave the measured phase times out (byte-identical reruns)");

@@ -344,7 +344,8 @@ inline mlp_columns fit_mlp_columns(const Eigen::MatrixXd& xt, std::span<const in
   return m;
 }
 
-inline int argmax_column(const Eigen::MatrixXd& z, Eigen::Index j) {
+template <class Matrix>
+int argmax_column(const Matrix& z, Eigen::Index j) {
   Eigen::Index best = 0;
   z.col(j).maxCoeff(&best);
   return static_cast<int>(best);
@@ -395,11 +396,8 @@ void predict_fold(const Matrix& xt, std::span<const int> labels, int classes, co
     const auto fit = fit_mlp_minibatch(xtr.template cast<float>(), train_labels, classes, options, f);
     Eigen::MatrixXf z;
     fit.model.logits(xte.template cast<float>(), z);
-    for (std::size_t r = 0; r < test.size(); ++r) {
-      Eigen::Index best = 0;
-      z.col(idx_of(r)).maxCoeff(&best);
-      predicted[static_cast<std::size_t>(test[r])] = static_cast<int>(best);
-    }
+    for (std::size_t r = 0; r < test.size(); ++r)
+      predicted[static_cast<std::size_t>(test[r])] = argmax_column(z, idx_of(r));
     return;
   }
   const auto fit = [&](const Eigen::MatrixXd& train_x, const Eigen::MatrixXd& test_x) {
