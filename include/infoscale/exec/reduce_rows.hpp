@@ -41,6 +41,18 @@ namespace infoscale {
 /// Elements per block: small enough that a block stays in L1 between its passes.
 inline constexpr std::size_t block_elements = 512;
 
+/// A statistic may choose its own block size with a member `block_size()` (a cheaper kernel
+/// amortises its per-block cost over more elements); block_elements otherwise. Fixed per call, so
+/// the blocks, and with them every result, stay the same on any policy and thread count.
+template <class S>
+INFOSCALE_HOST_DEVICE std::size_t block_size_of(const S& statistic) {
+  if constexpr (requires { statistic.block_size(); }) {
+    return statistic.block_size();
+  } else {
+    return block_elements;
+  }
+}
+
 template <class S>
 concept RowStatistic = requires(const S& s, const typename S::state& a, std::size_t i) {
   typename S::result_type;
@@ -55,8 +67,9 @@ namespace detail {
 template <RowStatistic S>
 typename S::state fold_row(const S& statistic, std::size_t row, std::size_t columns) {
   auto state = S::identity();
-  for (std::size_t begin = 0; begin < columns; begin += block_elements) {
-    const std::size_t end = std::min(columns, begin + block_elements);
+  const std::size_t size = block_size_of(statistic);
+  for (std::size_t begin = 0; begin < columns; begin += size) {
+    const std::size_t end = std::min(columns, begin + size);
     state = S::combine(state, statistic.reduce_block(row, begin, end));
   }
   return state;
@@ -68,12 +81,13 @@ typename S::state fold_row(const S& statistic, std::size_t row, std::size_t colu
 template <RowStatistic S>
 void par_reduce_long_rows(const S& statistic, std::size_t rows, std::size_t columns,
                           std::span<typename S::result_type> out) {
-  const std::size_t blocks_per_row = (columns + block_elements - 1) / block_elements;
+  const std::size_t size = block_size_of(statistic);
+  const std::size_t blocks_per_row = (columns + size - 1) / size;
   std::vector<typename S::state> states(rows * blocks_per_row);
   for_each_index(par, states.size(), [&](std::size_t block) {
     const std::size_t row = block / blocks_per_row;
-    const std::size_t begin = (block % blocks_per_row) * block_elements;
-    states[block] = statistic.reduce_block(row, begin, std::min(columns, begin + block_elements));
+    const std::size_t begin = (block % blocks_per_row) * size;
+    states[block] = statistic.reduce_block(row, begin, std::min(columns, begin + size));
   });
   for (std::size_t row = 0; row < rows; ++row) {
     auto state = S::identity();
@@ -94,6 +108,7 @@ struct guarded_statistic {
   first_exception* errors;
   static state identity() { return S::identity(); }
   static state combine(const state& a, const state& b) { return S::combine(a, b); }
+  std::size_t block_size() const { return block_size_of(statistic); }
   state reduce_block(std::size_t row, std::size_t begin, std::size_t end) const {
     try {
       return statistic.reduce_block(row, begin, end);
@@ -117,10 +132,11 @@ struct block_of_row {
   S statistic;
   std::size_t columns;
   std::size_t blocks_per_row;
+  std::size_t size;
   INFOSCALE_HOST_DEVICE typename S::state operator()(std::size_t block) const {
     const std::size_t row = block / blocks_per_row;
-    const std::size_t begin = (block % blocks_per_row) * block_elements;
-    const std::size_t end = begin + block_elements < columns ? begin + block_elements : columns;
+    const std::size_t begin = (block % blocks_per_row) * size;
+    const std::size_t end = begin + size < columns ? begin + size : columns;
     return statistic.reduce_block(row, begin, end);
   }
 };
@@ -150,11 +166,12 @@ struct finalize_row {
 template <class ThrustPolicy, class Vector, RowStatistic S>
 void thrust_reduce_rows(ThrustPolicy exec, const S& statistic, std::size_t rows, std::size_t columns,
                         std::span<typename S::result_type> out) {
-  const std::size_t blocks_per_row = (columns + block_elements - 1) / block_elements;
+  const std::size_t size = block_size_of(statistic);
+  const std::size_t blocks_per_row = (columns + size - 1) / size;
   const thrust::counting_iterator<std::size_t> first(0);
   const auto keys = thrust::make_transform_iterator(first, row_of_block{blocks_per_row});
   const auto values =
-      thrust::make_transform_iterator(first, block_of_row<S>{statistic, columns, blocks_per_row});
+      thrust::make_transform_iterator(first, block_of_row<S>{statistic, columns, blocks_per_row, size});
   using state = typename S::state;
   using result = typename S::result_type;
   Vector states(rows);
@@ -186,7 +203,7 @@ void reduce_rows(P, const S& statistic, std::size_t rows, std::size_t columns,
     }
   } else if constexpr (std::same_as<P, par_t>) {
 #if INFOSCALE_HAS_OPENMP
-    if (rows < static_cast<std::size_t>(omp_get_max_threads()) && columns > block_elements) {
+    if (rows < static_cast<std::size_t>(omp_get_max_threads()) && columns > block_size_of(statistic)) {
       detail::par_reduce_long_rows(statistic, rows, columns, out);
       return;
     }

@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <infoscale/core/detail/cpu_dispatch.hpp>
+#include <infoscale/core/detail/fast_moments_avx512.hpp>
 #include <infoscale/core/logits_precision.hpp>
 #include <infoscale/core/random.hpp>
 #include <infoscale/core/softmax_moments.hpp>
+#include <infoscale/exec/detail/logits_rows.hpp>
 #include <infoscale/info/logits.hpp>
 #include <infoscale/thermo/ensemble.hpp>
 #include <vector>
@@ -32,12 +34,13 @@ std::vector<infoscale::detail::isa> isa_levels_here() {
   return levels;
 }
 
-// Row moments folded over blocks of 512, as reduce_rows does, on one level.
+// Row moments folded over the blocks reduce_rows uses (512 exact, 16 KB fast), on one level.
 template <bool Fast, class T>
 softmax_moments isa_row_moments(infoscale::detail::isa level, const std::vector<T>& row, double beta) {
   softmax_moments state;
-  for (std::size_t begin = 0; begin < row.size(); begin += block_elements) {
-    const std::size_t n = std::min(block_elements, row.size() - begin);
+  const std::size_t size = Fast ? infoscale::detail::fast_block_bytes / sizeof(T) : block_elements;
+  for (std::size_t begin = 0; begin < row.size(); begin += size) {
+    const std::size_t n = std::min(size, row.size() - begin);
     state = softmax_moments::combine(
         state, infoscale::detail::block_softmax_moments_on<Fast>(level, row.data() + begin, n, beta));
   }
@@ -85,6 +88,57 @@ TEST_CASE("exp_nonpositive_float: within 1.5 ulp of std::exp on [-86, 0]") {
   CHECK(infoscale::detail::exp_nonpositive(0.0) == 1.0);
   CHECK(infoscale::detail::exp_nonpositive(-0.0) == 1.0);
   INFOSCALE_CHECK_CLOSE(infoscale::detail::exp_nonpositive(-700.0), std::exp(-700.0), 4e-16, 0.0);
+}
+
+#if INFOSCALE_HAS_ISA_DISPATCH
+TEST_CASE("exp_nonpositive_avx512: within 1.5 ulp of std::exp on [-86, 0], 0 in masked lanes") {
+  if (infoscale::detail::supported_isa() != infoscale::detail::isa::avx512) return;  // not this CPU
+  std::vector<float> d;
+  for (std::uint32_t bits = 0x80000000u;; bits += 61u) {  // every 61st float, as above
+    if (std::bit_cast<float>(bits) < -86.0f) break;
+    d.push_back(std::bit_cast<float>(bits));
+  }
+  d.push_back(-86.0f);
+  std::vector<float> e(d.size());
+  infoscale::detail::exp_nonpositive_avx512(d.data(), e.data(), d.size());
+  double worst = 0.0;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const double expected = std::exp(static_cast<double>(d[i]));
+    const double ulp = std::ldexp(1.0, std::ilogb(expected) - 23);
+    worst = std::max(worst, std::abs(e[i] - expected) / ulp);
+  }
+  MESSAGE("worst error of the AVX-512 float exp: " << worst << " ulp");
+  CHECK(worst < 1.5);
+  CHECK(e[0] == 1.0f);  // exp(-0) is exactly 1: a tie's weight would be 1, not 1 - 2^-24
+}
+#endif
+
+TEST_CASE_TEMPLATE("fast precision: ragged block ends and ties, every level, within 1e-6 of exact", T, float,
+                   bfloat16, float16) {
+  // Lengths around the AVX-512 kernel's 16-lane vectors and 128-entry groups; the maximum repeated
+  // in the first and in the ragged last vector, so the tie count and the masked load both matter.
+  for (const std::size_t n :
+       {std::size_t{1}, std::size_t{2}, std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{127},
+        std::size_t{128}, std::size_t{129}, std::size_t{143}, std::size_t{300}, std::size_t{4099}}) {
+    auto row = isa_gaussian_row<T>(n, 2.0, 1.0, 40 + n);
+    const auto top = isa_gaussian_row<T>(1, 0.0, 12.0, 0)[0];  // above every other entry
+    row[0] = top;
+    row[n - 1] = top;
+    for (const double beta : {1.0, 1.0 / 0.7}) {
+      const auto exact = isa_row_moments<false>(infoscale::detail::isa::baseline, row, beta);
+      for (const auto level : isa_levels_here()) {
+        INFO("n = " << n << ", beta " << beta << ", level " << infoscale::detail::isa_name(level));
+        const auto fast = infoscale::detail::block_softmax_moments_on<true>(level, row.data(), n, beta);
+        CHECK(fast.max == exact.max);
+        INFOSCALE_CHECK_CLOSE(fast.entropy(), exact.entropy(), 1e-6, 1e-300);
+        INFOSCALE_CHECK_CLOSE(fast.log_partition(), exact.log_partition(), 1e-6, 0.0);
+        INFOSCALE_CHECK_CLOSE(fast.varentropy(), exact.varentropy(), 1e-6, 1e-300);
+        if (n == 1) CHECK(fast.entropy() == 0.0);
+        if (n == 2)
+          CHECK(fast.entropy() == doctest::Approx(std::log(2.0)).epsilon(1e-15));  // a tie, both maximal
+      }
+    }
+  }
 }
 
 TEST_CASE_TEMPLATE("ISA dispatch: every level gives the baseline kernel's moments", T, float, double,

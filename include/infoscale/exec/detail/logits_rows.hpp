@@ -17,6 +17,8 @@
 
 namespace infoscale::detail {
 
+inline constexpr std::size_t fast_block_bytes = 16384;
+
 /// Reads rows of logits and reduces each to its softmax moments at inverse temperature beta.
 template <class T>
 struct softmax_moments_statistic {
@@ -30,6 +32,12 @@ struct softmax_moments_statistic {
 
   INFOSCALE_HOST_DEVICE static constexpr state identity() { return state::identity(); }
   INFOSCALE_HOST_DEVICE static state combine(const state& a, const state& b) { return state::combine(a, b); }
+  /// The fast kernel's blocks are 16 KB (4096 fp32 logits), still in L1 between its two passes:
+  /// it is cheap enough per element that each block's merge (a double exp and a division) would
+  /// otherwise cost a fifth of its time. The exact kernel keeps block_elements.
+  INFOSCALE_HOST_DEVICE std::size_t block_size() const {
+    return fast ? fast_block_bytes / sizeof(T) : block_elements;
+  }
   INFOSCALE_HOST_DEVICE state reduce_block(std::size_t row, std::size_t begin, std::size_t end) const {
     const T* first = data + static_cast<std::ptrdiff_t>(row) * row_stride +
                      static_cast<std::ptrdiff_t>(begin) * column_stride;
