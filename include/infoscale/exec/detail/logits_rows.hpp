@@ -17,6 +17,7 @@
 
 namespace infoscale::detail {
 
+/// The fast mode's block, in bytes (see softmax_moments_statistic::block_size).
 inline constexpr std::size_t fast_block_bytes = 16384;
 
 /// Reads rows of logits and reduces each to its softmax moments at inverse temperature beta.
