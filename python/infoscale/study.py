@@ -48,7 +48,8 @@ def _raise(argument: str, problem: str) -> None:
 @dataclass
 class StudyModel:
     """A model of the study: its name, architecture family (models of one family are its training
-    runs), and a Hugging Face causal LM with its tokenizer."""
+    runs), and a Hugging Face causal LM (or a TransformerLens HookedTransformer, for Experiments 1 and
+    3) with its tokenizer."""
 
     name: str
     family: str
@@ -249,7 +250,12 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
     if len(texts) < 2:
         _raise("texts", f"has {len(texts)} text(s): the bootstrap over texts needs at least 2")
     from .hf.collector import layer_analysis
+    from .hf.hooked_transformer import is_hooked_transformer
 
+    lens = [m.name for m in models if is_hooked_transformer(m.model)]
+    if interventions is not None and lens:
+        _raise("interventions", f"need Hugging Face models (generate and its hooks): {lens[0]} is a TransformerLens "
+                                "HookedTransformer")
     exp2 = _intervention_options(interventions, seed, texts)
     other = NORMALIZATIONS[1 - NORMALIZATIONS.index(normalization)]
     reports: Dict[str, Dict[str, Any]] = {}
@@ -258,9 +264,11 @@ def run_study(models: Sequence[StudyModel], texts: Sequence[str], labels: Option
     done: Dict[str, Any] = {}
     for m in models:
         _check_labels(m.tokenizer, texts, labels, m.name)
-        eager = getattr(m.model.config, "_attn_implementation", "eager") == "eager"
+        # A HookedTransformer has no config: its attention patterns are always hook points.
+        attn = getattr(getattr(m.model, "config", None), "_attn_implementation", "eager")
+        eager = attn == "eager"
         notes = [] if eager else [
-            f"attention maps unavailable with attn_implementation={m.model.config._attn_implementation!r}: S3 omitted "
+            f"attention maps unavailable with attn_implementation={attn!r}: S3 omitted "
             "(load the model with attn_implementation='eager' to include attention drift)"]
         _progress(progress, f"{m.name} ({m.family}): forward pass, CKA and {probe} probes layer by layer over "
                             f"{len(texts)} texts")

@@ -12,6 +12,9 @@
 - :func:`next_token_thermodynamics` gives a causal LM's per-position entropy, free energy and heat
   capacity through infoscale's thermo functions, reading the logits in place.
 
+The collector also takes a TransformerLens ``HookedTransformer`` in place of a transformers model
+(read at its hook points; see :mod:`infoscale.hf.hooked_transformer` on weight processing).
+
 Nothing here downloads: load models and tokenizers yourself (``from_pretrained`` of a local folder
 works offline with ``HF_HUB_OFFLINE=1``). Attention maps need ``attn_implementation="eager"``.
 """

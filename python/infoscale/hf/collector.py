@@ -36,6 +36,7 @@ import torch
 from ..pipeline import DEFAULT_WEIGHTS, LayerAnalysis, analyse_layers
 from ..report import LayerReport
 from .batches import Batch, batches, pad_token_id, tokenize
+from .hooked_transformer import HookedForward, is_hooked_transformer
 from .hooks import LayerHooks
 from .modules import find_taps
 
@@ -204,32 +205,53 @@ def _forward_kwargs(model: torch.nn.Module) -> dict:
     return {"use_cache": False} if "use_cache" in params else {}
 
 
+class _HFForward:
+    """A transformers model's forward pass with the collector's hooks (the base model runs)."""
+
+    def __init__(self, model: torch.nn.Module, attentions: bool, blocks: Any, attention_modules: Any) -> None:
+        self.base = getattr(model, "base_model", model)
+        self.taps = find_taps(self.base, blocks, attention_modules)
+        if attentions and not self.taps.attentions:
+            raise ValueError(f"{type(self.base).__name__} declares no attention modules; pass "
+                             "attention_modules=[...] or attentions=False")
+        self.attentions = attentions
+        self.layers = len(self.taps.blocks)
+        self.kwargs = _forward_kwargs(self.base)
+        tie = getattr(getattr(self.base, "config", None), "tie_last_hidden_states", None)
+        self.tie_last = tie is None or bool(tie)
+
+    @staticmethod
+    def source(model: torch.nn.Module) -> str:
+        return str(getattr(getattr(model, "config", None), "name_or_path", "") or type(model).__name__)
+
+    def __call__(self, batch: Batch, consumer: Any) -> None:
+        hooks = LayerHooks(self.taps, consumer.on_hidden, consumer.on_attention if self.attentions else None,
+                           tie_last=self.tie_last)
+        with hooks:
+            output = self.base(input_ids=batch.input_ids, attention_mask=batch.attention_mask, **self.kwargs)
+            hooks.finish(output)
+
+
+def _kind(model: torch.nn.Module) -> type:
+    """The one place where model kinds are told apart; each kind's forward feeds the same consumers."""
+    return HookedForward if is_hooked_transformer(model) else _HFForward
+
+
 def _source(model: torch.nn.Module) -> str:
-    return str(getattr(getattr(model, "config", None), "name_or_path", "") or type(model).__name__)
+    return _kind(model).source(model)
 
 
 def _run(model: torch.nn.Module, tokenizer: Any, ids: list, consumer: Any, *, batch_size: int, device: Any,
          attentions: bool, blocks: Any, attention_modules: Any) -> int:
-    """Runs the base model over the batches with the hooks feeding `consumer`; returns L."""
-    base = getattr(model, "base_model", model)
-    taps = find_taps(base, blocks, attention_modules)
-    if attentions and not taps.attentions:
-        raise ValueError(f"{type(base).__name__} declares no attention modules; pass attention_modules=[...] "
-                         "or attentions=False")
+    """Runs the model over the batches with its forward feeding `consumer`; returns L."""
+    forward = _kind(model)(model, attentions, blocks, attention_modules)
     dev = _device(model, device)
-    kwargs = _forward_kwargs(base)
-    tie = getattr(getattr(base, "config", None), "tie_last_hidden_states", None)
     with _evaluation(model):
         for batch in batches(ids, batch_size, dev, pad_token_id(tokenizer)):
             consumer.start_batch(batch)
-            hooks = LayerHooks(taps, consumer.on_hidden, consumer.on_attention if attentions else None,
-                               tie_last=tie is None or bool(tie))
-            with hooks:
-                output = base(input_ids=batch.input_ids, attention_mask=batch.attention_mask, **kwargs)
-                hooks.finish(output)
-            del output
+            forward(batch, consumer)
             consumer.end_batch()
-    return len(taps.blocks)
+    return forward.layers
 
 
 def _layout(ids: list) -> tuple:
@@ -265,9 +287,11 @@ def collect_layers(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str],
 
     Parameters
     ----------
-    model : transformers.PreTrainedModel
+    model : transformers.PreTrainedModel or transformer_lens.HookedTransformer
         Any model with transformer blocks (an encoder, a decoder, its LM-head version: the base
-        model runs). Attentions need ``attn_implementation="eager"``.
+        model runs). Attentions need ``attn_implementation="eager"``. A HookedTransformer is read
+        at its hook points (infoscale.hf.hooked_transformer: load it without weight processing to
+        see the trained model's residual stream).
     tokenizer : transformers tokenizer
         Each text is tokenised on its own, special tokens included; batches are right-padded.
     texts : sequence of str
