@@ -21,6 +21,7 @@
 #include "infoscale/core/config.hpp"
 #include "infoscale/core/detail/cpu_dispatch.hpp"
 #include "infoscale/core/detail/fast_exp.hpp"
+#include "infoscale/core/detail/fast_moments_avx2.hpp"
 #include "infoscale/core/detail/fast_moments_avx512.hpp"
 #include "infoscale/core/half.hpp"
 
@@ -292,7 +293,12 @@ softmax_moments block_softmax_moments_on(isa level, const T* z, std::size_t n, d
     }
   }
   if (level != isa::baseline && cpu != isa::baseline) {
-    if constexpr (Fast)
+    if constexpr (Fast && has_fast_avx2_kernel<std::remove_cv_t<T>>) {
+      if (n == 0) return softmax_moments{};
+      const fast_block_sums sums = fast_block_sums_avx2(z, n, beta);
+      if (sums.invalid) return softmax_moments{.tail = std::numeric_limits<double>::quiet_NaN()};
+      return moments_from_block_sums(sums.max, sums.tail, sums.ties, sums.first, sums.second);
+    } else if constexpr (Fast)
       return block_softmax_moments_fast_avx2(z, n, beta);
     else
       return block_softmax_moments_avx2(z, n, beta);

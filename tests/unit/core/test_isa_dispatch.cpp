@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <infoscale/core/detail/cpu_dispatch.hpp>
+#include <infoscale/core/detail/fast_moments_avx2.hpp>
 #include <infoscale/core/detail/fast_moments_avx512.hpp>
 #include <infoscale/core/logits_precision.hpp>
 #include <infoscale/core/random.hpp>
@@ -91,6 +92,28 @@ TEST_CASE("exp_nonpositive_float: within 1.5 ulp of std::exp on [-86, 0]") {
 }
 
 #if INFOSCALE_HAS_ISA_DISPATCH
+TEST_CASE("exp_nonpositive_avx2: within 1.5 ulp of std::exp on [-86, 0], 0 in masked lanes") {
+  if (infoscale::detail::supported_isa() == infoscale::detail::isa::baseline) return;  // not this CPU
+  std::vector<float> d;
+  for (std::uint32_t bits = 0x80000000u;; bits += 61u) {  // every 61st float, as above
+    if (std::bit_cast<float>(bits) < -86.0f) break;
+    d.push_back(std::bit_cast<float>(bits));
+  }
+  d.push_back(-86.0f);
+  std::vector<float> e(d.size());
+  infoscale::detail::exp_nonpositive_avx2(d.data(), e.data(), d.size());
+  double worst = 0.0;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const double expected = std::exp(static_cast<double>(d[i]));
+    const double ulp = std::ldexp(1.0, std::ilogb(expected) - 23);
+    worst = std::max(worst, std::abs(e[i] - expected) / ulp);
+  }
+  MESSAGE("worst error of the AVX2 float exp: " << worst << " ulp");
+  CHECK(worst < 1.5);
+  CHECK(e[0] == 1.0f);  // exp(-0) is exactly 1: a tie's weight would be 1, not 1 - 2^-24
+  CHECK(infoscale::detail::exp_nonpositive_avx2_lane(-1.0f, false) == 0.0f);  // a masked lane
+}
+
 TEST_CASE("exp_nonpositive_avx512: within 1.5 ulp of std::exp on [-86, 0], 0 in masked lanes") {
   if (infoscale::detail::supported_isa() != infoscale::detail::isa::avx512) return;  // not this CPU
   std::vector<float> d;
@@ -137,6 +160,20 @@ TEST_CASE_TEMPLATE("fast precision: ragged block ends and ties, every level, wit
         if (n == 2)
           CHECK(fast.entropy() == doctest::Approx(std::log(2.0)).epsilon(1e-15));  // a tie, both maximal
       }
+    }
+  }
+}
+
+TEST_CASE("fast precision: a ragged end far from zero (the padding lanes' gaps stay finite)") {
+  // n equal logits at -2e38 and T = 0.5: a padded lane read as 0 would have the gap +inf, and
+  // inf * 0 would poison the sums; every level must give log n, as the exact mode does.
+  for (const std::size_t n : {std::size_t{3}, std::size_t{13}, std::size_t{21}}) {
+    const std::vector<float> row(n, -2e38f);
+    for (const auto level : isa_levels_here()) {
+      INFO("n = " << n << ", level " << infoscale::detail::isa_name(level));
+      const auto fast = infoscale::detail::block_softmax_moments_on<true>(level, row.data(), n, 2.0);
+      CHECK(fast.entropy() == doctest::Approx(std::log(static_cast<double>(n))).epsilon(1e-15));
+      CHECK(fast.varentropy() == doctest::Approx(0.0));
     }
   }
 }

@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "infoscale/core/detail/cpu_dispatch.hpp"
+#include "infoscale/core/detail/fast_block_sums.hpp"
 #include "infoscale/core/half.hpp"
 
 #if INFOSCALE_HAS_ISA_DISPATCH
@@ -22,16 +23,6 @@
 #endif
 
 namespace infoscale::detail {
-
-/// A block's sums over its entries below the maximum, as moments_from_block_sums takes them.
-struct fast_block_sums {
-  double max = 0.0;  ///< max z / T
-  double tail = 0.0;
-  double ties = 0.0;
-  double first = 0.0;
-  double second = 0.0;
-  bool invalid = false;  ///< a NaN or an infinity in the block
-};
 
 template <class T>
 inline constexpr bool has_fast_avx512_kernel =
@@ -151,7 +142,11 @@ INFOSCALE_TARGET_AVX512 fast_block_sums fast_block_sums_avx512_impl(const T* z, 
     const std::size_t last = group + 8 < vectors ? group + 8 : vectors;
     const std::size_t last_full = last < full / 16 ? last : full / 16;
     for (std::size_t v = group; v < last_full; ++v) add(load_floats_avx512(z + 16 * v), 0xffff);
-    if (last_full < last) add(load_floats_masked_avx512(z + full, rest), rest);
+    if (last_full < last) {
+      // The padding lanes read as m, so that their gap is 0 (not +inf, for m near -FLT_MAX and
+      // T < 1) where the mask zeroes their weight: inf * 0 would poison the sums.
+      add(_mm512_mask_blend_ps(rest, top, load_floats_masked_avx512(z + full, rest)), rest);
+    }
     flush_into_avx512(wide[0], tail);
     flush_into_avx512(wide[1], first);
     flush_into_avx512(wide[2], second);
