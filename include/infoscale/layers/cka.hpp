@@ -13,6 +13,7 @@
 
 #include "infoscale/core/check.hpp"
 #include "infoscale/core/tensor_view.hpp"
+#include "infoscale/layers/detail/feature_major.hpp"
 #include "infoscale/layers/detail/gemm.hpp"
 #include "infoscale/layers/detail/matrix.hpp"
 
@@ -35,6 +36,20 @@ inline double self_frobenius(const Eigen::MatrixXd& x) {
   return x.cols() <= x.rows() ? gram_of_columns(x).squaredNorm() : gram_of_rows(x).squaredNorm();
 }
 
+/// cross_frobenius for feature-major X (dx x n), Y (dy x n).
+inline double cross_frobenius_feature_major(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y) {
+  const auto n = x.cols();
+  if (x.rows() * y.rows() <= n * n) return product_with_transposed(x, y).squaredNorm();
+  const Eigen::MatrixXd kx = gram_of_columns(x);
+  const Eigen::MatrixXd ky = gram_of_columns(y);
+  return (kx.array() * ky.array()).sum();
+}
+
+/// self_frobenius for feature-major X (d x n).
+inline double self_frobenius_feature_major(const Eigen::MatrixXd& x) {
+  return x.rows() <= x.cols() ? gram_of_rows(x).squaredNorm() : gram_of_columns(x).squaredNorm();
+}
+
 inline double cka_ratio(double cross, double self_x, double self_y) {
   return cross / std::sqrt(self_x * self_y);
 }
@@ -47,6 +62,15 @@ inline double cka_ratio(double cross, double self_x, double self_y) {
 template <class T, class U>
 [[nodiscard]] double linear_cka(const matrix_view<T>& x, const matrix_view<U>& y) {
   constexpr std::string_view function = "linear_cka";
+  if constexpr (detail::is_narrow_float<T> && detail::is_narrow_float<U>) {
+    // The common case, float32 or half activations: centred once into feature-major doubles.
+    detail::check_same_tokens(x, y, function, "y");
+    const Eigen::MatrixXd a = detail::centred_feature_major(x, function, "x");
+    const Eigen::MatrixXd b = detail::centred_feature_major(y, function, "y");
+    return detail::cka_ratio(detail::cross_frobenius_feature_major(a, b),
+                             detail::self_frobenius_feature_major(a),
+                             detail::self_frobenius_feature_major(b));
+  }
   detail::check_activations(x, function, "x");
   detail::check_activations(y, function, "y");
   detail::check_same_tokens(x, y, function, "y");

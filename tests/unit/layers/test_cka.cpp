@@ -8,6 +8,10 @@
 #include <limits>
 #include <vector>
 
+#if INFOSCALE_HAS_OPENMP
+#include <omp.h>
+#endif
+
 #include "../../support/approx.hpp"
 
 using namespace infoscale;
@@ -156,4 +160,120 @@ TEST_CASE("layers: CKA bad input raises infoscale::error naming the argument") {
   CHECK_THROWS_AS(cka_evidence({4, 6}, resampling_plan(3, 4, 1)), infoscale::error);
   const auto stack = make_view(x.data(), std::array<std::size_t, 3>{1, 10, 3});
   CHECK_THROWS_AS((void)representation_change(stack), infoscale::error);  // one layer
+}
+
+namespace {
+// Narrow-float copies of a double matrix, and the double matrix of their exact values.
+template <class T>
+std::vector<T> narrowed(const std::vector<double>& v) {
+  std::vector<T> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if constexpr (std::is_same_v<T, bfloat16>)
+      out[i] = to_bfloat16(static_cast<float>(v[i]));
+    else if constexpr (std::is_same_v<T, float16>)
+      out[i] = to_float16(static_cast<float>(v[i]));
+    else
+      out[i] = static_cast<T>(v[i]);
+  }
+  return out;
+}
+template <class T>
+std::vector<double> widened(const std::vector<T>& v) {
+  std::vector<double> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = detail::widen(v[i]);
+  return out;
+}
+}  // namespace
+
+TEST_CASE_TEMPLATE("layers: linear CKA's feature-major path for narrow floats equals the double path", T,
+                   float, bfloat16, float16) {
+  // The double path (centre_for_similarity, token-major, checked against Kornblith's formulas
+  // above) on the narrow values' exact doubles is the reference. They differ only in the order of
+  // the means' sums: agreement to 1e-14 relative. Token counts off the 256-token chunks; a large
+  // mean; features > tokens (the Gram branch); a constant feature (zeroed in both).
+  struct shape {
+    std::size_t n, dx, dy;
+    double shift;
+  };
+  for (const shape s : {shape{700, 24, 16, 0.0}, shape{513, 8, 40, 300.0}, shape{30, 50, 45, -7.0}}) {
+    auto x = normal_matrix(s.n, s.dx, 11);
+    auto y = normal_matrix(s.n, s.dy, 12);
+    for (std::size_t i = 0; i < s.n; ++i) {
+      for (std::size_t j = 0; j < s.dy; ++j) y[i * s.dy + j] += 0.8 * x[i * s.dx + j % s.dx] + s.shift;
+      x[i * s.dx + 3] = 2.5;  // a constant feature
+    }
+    const auto xn = narrowed<T>(x), yn = narrowed<T>(y);
+    const auto xd = widened(xn), yd = widened(yn);
+    const double reference = linear_cka(view(xd, s.n, s.dx), view(yd, s.n, s.dy));
+    const double value = linear_cka(make_view(xn.data(), std::array<std::size_t, 2>{s.n, s.dx}),
+                                    make_view(yn.data(), std::array<std::size_t, 2>{s.n, s.dy}));
+    INFO("n = " << s.n << ", dx = " << s.dx << ", dy = " << s.dy);
+    CHECK(reference > 0.1);
+    INFOSCALE_CHECK_CLOSE(value, reference, 1e-14, 0.0);
+  }
+}
+
+TEST_CASE(
+    "layers: linear CKA's feature-major path: strided views, extreme scales, thread counts, bad input") {
+  const std::size_t n = 600, d = 12;
+  const auto x = normal_matrix(n, d, 21);
+  auto y = normal_matrix(n, d, 22);
+  for (std::size_t i = 0; i < n * d; ++i) y[i] += std::sin(3.0 * x[i]);
+  const auto xf = narrowed<float>(x), yf = narrowed<float>(y);
+  const auto xv = make_view(xf.data(), std::array<std::size_t, 2>{n, d});
+  const auto yv = make_view(yf.data(), std::array<std::size_t, 2>{n, d});
+  const double reference = linear_cka(view(widened(xf), n, d), view(widened(yf), n, d));
+  // A column-major (transposed-storage) view: column stride 1 is not the contiguous case.
+  std::vector<float> xt(n * d);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) xt[j * n + i] = xf[i * d + j];
+  const matrix_view<const float> xcol(xt.data(), {n, d}, {1, static_cast<std::ptrdiff_t>(n)});
+  INFOSCALE_CHECK_CLOSE(linear_cka(xcol, yv), reference, 1e-14, 0.0);
+  // Scale-invariant at float's extremes (no rescaling is needed: the fourth powers stay in range).
+  for (const float scale : {1e-30f, 1e30f}) {
+    std::vector<float> xs(xf);
+    for (auto& v : xs) v *= scale;
+    const double scaled = linear_cka(make_view(xs.data(), std::array<std::size_t, 2>{n, d}), yv);
+    INFO("scale " << scale);
+    INFOSCALE_CHECK_CLOSE(scaled, reference, 1e-6, 0.0);  // the scaled floats are rounded once
+    CHECK(std::isfinite(scaled));
+  }
+  INFOSCALE_CHECK_CLOSE(linear_cka(xv, yv), reference, 1e-14, 0.0);
+  // The same bits on one thread and on several (fixed 256-token chunks), at a size (2^20 entries)
+  // that runs the passes on threads.
+  {
+    const std::size_t tokens = 4099, features = 256;
+    const auto big = narrowed<float>(normal_matrix(tokens, features, 23));
+    auto other = narrowed<float>(normal_matrix(tokens, features, 24));
+    for (std::size_t i = 0; i < other.size(); ++i) other[i] += 0.5f * big[i];
+    const auto bv = make_view(big.data(), std::array<std::size_t, 2>{tokens, features});
+    const auto ov = make_view(other.data(), std::array<std::size_t, 2>{tokens, features});
+    const double many = linear_cka(bv, ov);
+#if INFOSCALE_HAS_OPENMP
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const double one = linear_cka(bv, ov);
+    omp_set_num_threads(threads);
+    CHECK(one == many);
+#endif
+    INFOSCALE_CHECK_CLOSE(
+        many, linear_cka(view(widened(big), tokens, features), view(widened(other), tokens, features)), 1e-14,
+        0.0);
+  }
+  // Bad input: named, as on the double path.
+  auto bad = xf;
+  bad[5 * d + 2] = std::numeric_limits<float>::infinity();
+  CHECK_THROWS_WITH_AS((void)linear_cka(yv, make_view(bad.data(), std::array<std::size_t, 2>{n, d})),
+                       doctest::Contains("'y'"), infoscale::error);
+  bad[5 * d + 2] = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_WITH_AS((void)linear_cka(make_view(bad.data(), std::array<std::size_t, 2>{n, d}), yv),
+                       doctest::Contains("'x'"), infoscale::error);
+  const std::vector<float> constant(n * d, 1.25f);
+  CHECK_THROWS_WITH_AS((void)linear_cka(make_view(constant.data(), std::array<std::size_t, 2>{n, d}), yv),
+                       doctest::Contains("constant"), infoscale::error);
+  CHECK_THROWS_AS((void)linear_cka(xv, make_view(yf.data(), std::array<std::size_t, 2>{n - 1, d})),
+                  infoscale::error);
+  const std::vector<float> none;
+  CHECK_THROWS_AS((void)linear_cka(make_view(none.data(), std::array<std::size_t, 2>{0, d}), yv),
+                  infoscale::error);
 }

@@ -107,6 +107,21 @@ inline Eigen::MatrixXd product_transposed(const Eigen::MatrixXd& a, const Eigen:
 #endif
 }
 
+/// A B^T for A (p x n) and B (q x n): feature-major activations' cross-product.
+inline Eigen::MatrixXd product_with_transposed(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+#if INFOSCALE_GEMM_USES_BLAS
+  Eigen::MatrixXd c(a.rows(), b.rows());
+  if (c.size() == 0 || a.cols() == 0) return c.setZero();
+  for_each_column_block(b.rows(), [&](Eigen::Index j0, Eigen::Index width) {
+    blas_gemm('N', 'T', a.rows(), width, a.cols(), a.data(), a.rows(), b.data() + j0, b.rows(),
+              c.data() + j0 * c.rows(), c.rows());
+  });
+  return c;
+#else
+  return a * b.transpose();
+#endif
+}
+
 /// Mirrors the lower triangle into the upper one.
 inline void mirror_lower(Eigen::MatrixXd& g) {
   g.triangularView<Eigen::StrictlyUpper>() = g.transpose();
