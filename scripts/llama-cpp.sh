@@ -116,6 +116,33 @@ OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_report" models/aus
   --tokens tests/fixtures/gguf/layer_segments.txt --min-prominence 0.02 --probe ridge \
   --labels tests/fixtures/gguf/layer_pos_labels.txt --labels tests/fixtures/gguf/layer_ner_labels.txt \
   --json "$work/layers_llama_a_labelled.json"
+step "The multi-scale study over GGUF models: austen-llama-a and -b, one family's two training runs"
+# llama_cpp_study runs each model as llama_cpp_report does, then the library's run_study; its
+# per-model report must be llama_cpp_report's, key for key, and it writes the folder
+# `infoscale study` writes.
+rm -rf "$work/study_gguf"
+OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_study" \
+  llama-a:llama:models/austen/gguf/austen-llama-a-f16.gguf llama-b:llama:models/austen/gguf/austen-llama-b-f16.gguf \
+  --tokens tests/fixtures/gguf/layer_segments.txt --min-prominence 0.02 --probe ridge \
+  --labels tests/fixtures/gguf/layer_pos_labels.txt --labels tests/fixtures/gguf/layer_ner_labels.txt \
+  --out "$work/study_gguf" --json > "$work/study_gguf.json"
+python3 - "$work/study_gguf.json" "$work/layers_llama_a_labelled.json" "$work/study_gguf" <<'PY'
+import json, os, sys
+study = json.load(open(sys.argv[1]))
+single = json.load(open(sys.argv[2]))
+names = [m["name"] for m in study["models"]]
+assert names == ["llama-a", "llama-b"], names
+assert study["models"][0]["report"] == single, "the study's llama-a report differs from llama_cpp_report's"
+assert json.load(open(os.path.join(sys.argv[3], "study.json"))) == study
+for f in ("report.md", "figures/positions.svg", "figures/llama-a.svg", "figures/llama-b.svg"):
+    assert os.path.getsize(os.path.join(sys.argv[3], f)) > 0, f
+print("llama_cpp_study: 2 models; llama-a's report equals llama_cpp_report's; report.md, study.json, 3 figures")
+PY
+if "$work/adapter$opt/examples/llama_cpp_study" llama-a:models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/layer_segments.txt --resamples 0 > /dev/null 2> "$work/bad_spec.err"; then
+  echo "llama_cpp_study accepted a MODEL without a family"; exit 1
+fi
+grep -q "is not NAME:FAMILY:MODEL.gguf" "$work/bad_spec.err" || { cat "$work/bad_spec.err"; exit 1; }
 # Labels that do not fit the sequences are a clear error, not a crash.
 if "$work/adapter$opt/examples/llama_cpp_report" models/austen/gguf/austen-llama-a-f16.gguf \
   --tokens tests/fixtures/gguf/thermo_prompts.txt --resamples 0 --labels tests/fixtures/gguf/layer_pos_labels.txt \

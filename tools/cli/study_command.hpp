@@ -9,11 +9,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <infoscale/layers/layer_dump.hpp>
-#include <infoscale/layers/report_svg.hpp>
 #include <infoscale/layers/study_format.hpp>
-#include <infoscale/layers/study_svg.hpp>
+#include <infoscale/layers/study_output.hpp>
 #include <string>
 #include <vector>
 
@@ -56,13 +54,6 @@ inline CLI::App* add_study(CLI::App& app, study_args& args) {
   return cmd;
 }
 
-inline void write_text_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) throw error("study", path.string(), "cannot be written");
-}
-
 inline int run_study_command(const study_args& args) {
   layer_options o;
   o.resamples = args.resamples;
@@ -88,15 +79,7 @@ inline int run_study_command(const study_args& args) {
   }
   io::check_mapped_reads();
   const study_report s = run_study(std::move(models));
-  if (!args.out.empty()) {
-    const std::filesystem::path out(args.out);
-    std::filesystem::create_directories(out / "figures");
-    write_text_file(out / "report.md", format_markdown(s));
-    write_text_file(out / "study.json", format_json(s) + "\n");
-    write_text_file(out / "figures" / "positions.svg", study_positions_svg(s));
-    for (const study_model& m : s.models)
-      write_text_file(out / "figures" / (m.name + ".svg"), layer_report_svg(m.report, m.name));
-  }
+  if (!args.out.empty()) write_study_outputs(s, args.out);
   if (args.json)
     std::printf("%s\n", format_json(s).c_str());
   else
