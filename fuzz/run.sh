@@ -11,16 +11,16 @@ out=build/fuzz
 mkdir -p "$out" build/fuzz/findings
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -fno-omit-frame-pointer -Iinclude)
-# The two parsers build and fuzz side by side (one core each): the stage takes half the time.
+# The parsers build and fuzz side by side: the stage takes one run's time, not three.
 pids=()
-for name in npy safetensors; do
+for name in npy safetensors token_lines; do
   "$cxx" "${flags[@]}" "fuzz/fuzz_${name}.cpp" -o "$out/fuzz_${name}" &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
 status=0
 pids=()
-for name in npy safetensors; do
+for name in npy safetensors token_lines; do
   mkdir -p "$out/corpus/$name"
   # The seed corpus is read-only input; new inputs go to the build tree's corpus.
   parallel=()  # -jobs writes fuzz-N.log files into the current directory, so only when asked for
@@ -30,8 +30,9 @@ for name in npy safetensors; do
     >"$out/fuzz_${name}.log" 2>&1 &
   pids+=($!)
 done
-for i in 0 1; do
-  name=$([ "$i" = 0 ] && echo npy || echo safetensors)
+names=(npy safetensors token_lines)
+for i in 0 1 2; do
+  name=${names[$i]}
   wait "${pids[$i]}" || status=$?
   echo "=== fuzz_${name}: ${seconds}s"
   grep -E "^#[0-9]+.*DONE|stat::|ERROR|SUMMARY|Done" "$out/fuzz_${name}.log" || true

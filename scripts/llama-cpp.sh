@@ -88,12 +88,30 @@ build_adapter "$work/adapter$opt" "$work/prefix$opt" "$model" "$opt"
 ctest --test-dir "$work/adapter$opt" --output-on-failure
 "$work/adapter$opt/examples/llama_cpp_report" "$model" "the cat sat on the mat" \
   "in the beginning was the word" "then there were three" >/dev/null
-step "Entropy function S_L of austen-llama-a by Monte Carlo (llama_cpp_lm, KV cache reused)"
+cli="$work/adapter$opt/infoscale/tools/infoscale"  # the `infoscale` program linked with llama.cpp
+step "Entropy function S_L of austen-llama-a by Monte Carlo: infoscale entropy-function (KV cache reused)"
 # Three Austen phrases, BOS (0) first: "It is a truth universally acknowledged", "Mr. Darcy was",
 # "She could not help" (ids from models/austen/tokenizer).
-"$work/adapter$opt/examples/llama_cpp_entropy_function" models/austen/gguf/austen-llama-a-f16.gguf \
-  --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0 \
-  --json "$work/thermo_llama_a.json"
+"$cli" entropy-function models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0
+"$cli" entropy-function models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0 --json > "$work/thermo_llama_a.json"
+# The batched PLM (interop/llama_cpp_batched_lm.hpp): 16 KV sequences, a round of 16 samples per
+# decode. The same uniforms; a draw can flip where float rounding moves a CDF boundary, so per prompt
+# the two estimates must agree within 4 combined SE; the decode counts and times are printed.
+"$cli" entropy-function models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0 --batch 16 --json \
+  > "$work/thermo_llama_a_batch16.json"
+python3 - "$work/thermo_llama_a.json" "$work/thermo_llama_a_batch16.json" <<'PY'
+import json, math, sys
+one, many = (json.load(open(p)) for p in sys.argv[1:3])
+assert many["batch"] == 16, many["batch"]
+for p, q in zip(one["prompts"], many["prompts"]):
+    z = (p["entropy"] - q["entropy"]) / math.hypot(p["standard_error"], q["standard_error"])
+    print(f"prompt {p['stream']}: S_L {p['entropy']:.4f} +- {p['standard_error']:.4f} (batch 1, {p['seconds']:.2f} s)"
+          f" vs {q['entropy']:.4f} +- {q['standard_error']:.4f} (batch 16, {q['seconds']:.2f} s), z = {z:+.2f}")
+    assert abs(z) <= 4, z
+PY
 # The same estimates through Hugging Face (same seed and streams): agreement within 4 SE. Needs the
 # Python module and torch (scripts/test.sh installs them in its Python stage, before this one).
 hf=0
@@ -116,33 +134,55 @@ OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_report" models/aus
   --tokens tests/fixtures/gguf/layer_segments.txt --min-prominence 0.02 --probe ridge \
   --labels tests/fixtures/gguf/layer_pos_labels.txt --labels tests/fixtures/gguf/layer_ner_labels.txt \
   --json "$work/layers_llama_a_labelled.json"
-step "The multi-scale study over GGUF models: austen-llama-a and -b, one family's two training runs"
-# llama_cpp_study runs each model as llama_cpp_report does, then the library's run_study; its
-# per-model report must be llama_cpp_report's, key for key, and it writes the folder
-# `infoscale study` writes.
+step "The multi-scale study over GGUF models: infoscale study on austen-llama-a and -b, one family's two runs"
+# `infoscale study` runs each .gguf model as `infoscale layers MODEL.gguf` does (the library's
+# interop/llama_cpp_layers.hpp), then run_study. Its per-model report must be llama_cpp_report's,
+# key for key, and `infoscale layers MODEL.gguf`'s too.
 rm -rf "$work/study_gguf"
-OMP_WAIT_POLICY=passive "$work/adapter$opt/examples/llama_cpp_study" \
+OMP_WAIT_POLICY=passive "$cli" study \
   llama-a:llama:models/austen/gguf/austen-llama-a-f16.gguf llama-b:llama:models/austen/gguf/austen-llama-b-f16.gguf \
   --tokens tests/fixtures/gguf/layer_segments.txt --min-prominence 0.02 --probe ridge \
   --labels tests/fixtures/gguf/layer_pos_labels.txt --labels tests/fixtures/gguf/layer_ner_labels.txt \
   --out "$work/study_gguf" --json > "$work/study_gguf.json"
-python3 - "$work/study_gguf.json" "$work/layers_llama_a_labelled.json" "$work/study_gguf" <<'PY'
+OMP_WAIT_POLICY=passive "$cli" layers models/austen/gguf/austen-llama-a-f16.gguf --no-progress \
+  --tokens tests/fixtures/gguf/layer_segments.txt --min-prominence 0.02 --probe ridge \
+  --labels tests/fixtures/gguf/layer_pos_labels.txt --labels tests/fixtures/gguf/layer_ner_labels.txt \
+  --json > "$work/layers_cli_llama_a.json"
+python3 - "$work/study_gguf.json" "$work/layers_llama_a_labelled.json" "$work/study_gguf" "$work/layers_cli_llama_a.json" <<'PY'
 import json, os, sys
 study = json.load(open(sys.argv[1]))
 single = json.load(open(sys.argv[2]))
 names = [m["name"] for m in study["models"]]
 assert names == ["llama-a", "llama-b"], names
 assert study["models"][0]["report"] == single, "the study's llama-a report differs from llama_cpp_report's"
-assert json.load(open(os.path.join(sys.argv[3], "study.json"))) == study
+assert json.load(open(sys.argv[4])) == single, "infoscale layers MODEL.gguf differs from llama_cpp_report"
+saved = json.load(open(os.path.join(sys.argv[3], "study.json")))
+assert saved == study, "study.json differs from the printed JSON"
 for f in ("report.md", "figures/positions.svg", "figures/llama-a.svg", "figures/llama-b.svg"):
     assert os.path.getsize(os.path.join(sys.argv[3], f)) > 0, f
-print("llama_cpp_study: 2 models; llama-a's report equals llama_cpp_report's; report.md, study.json, 3 figures")
+print("infoscale study: 2 GGUF models; llama-a's report equals llama_cpp_report's and infoscale layers'; "
+      "report.md, study.json, 3 figures")
 PY
-if "$work/adapter$opt/examples/llama_cpp_study" llama-a:models/austen/gguf/austen-llama-a-f16.gguf \
-  --tokens tests/fixtures/gguf/layer_segments.txt --resamples 0 > /dev/null 2> "$work/bad_spec.err"; then
-  echo "llama_cpp_study accepted a MODEL without a family"; exit 1
-fi
-grep -q "is not NAME:FAMILY:MODEL.gguf" "$work/bad_spec.err" || { cat "$work/bad_spec.err"; exit 1; }
+# Usage errors (exit 2) that name the problem.
+expect_usage_error() {  # pattern command...
+  local pattern=$1 rc=0
+  shift
+  "$@" > /dev/null 2> "$work/usage.err" || rc=$?
+  [ "$rc" = 2 ] && grep -q -- "$pattern" "$work/usage.err" || {
+    echo "expected exit 2 and '$pattern' from: $*"; cat "$work/usage.err"; exit 1; }
+}
+expect_usage_error "is not NAME:FAMILY:DUMP or NAME:FAMILY:MODEL.gguf" \
+  "$cli" study llama-a:models/austen/gguf/austen-llama-a-f16.gguf --tokens tests/fixtures/gguf/layer_segments.txt
+expect_usage_error "a GGUF model needs --tokens" "$cli" layers models/austen/gguf/austen-llama-a-f16.gguf
+expect_usage_error "--tokens and --labels are for GGUF models" "$cli" layers tests/fixtures/minilm/minilm_pride.safetensors \
+  --tokens tests/fixtures/gguf/layer_segments.txt
+# A prompt file with a token outside the vocabulary: a named error (exit 1), not a crash.
+printf '0 40 41\n0 99999999\n' > "$work/bad_prompts.txt"
+rc=0
+"$cli" entropy-function models/austen/gguf/austen-llama-a-f16.gguf --tokens "$work/bad_prompts.txt" \
+  > /dev/null 2> "$work/bad_prompts.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "line 2' holds 99999999, not a token id" "$work/bad_prompts.err" || {
+  echo "entropy-function on a bad token: rc $rc"; cat "$work/bad_prompts.err"; exit 1; }
 # Labels that do not fit the sequences are a clear error, not a crash.
 if "$work/adapter$opt/examples/llama_cpp_report" models/austen/gguf/austen-llama-a-f16.gguf \
   --tokens tests/fixtures/gguf/thermo_prompts.txt --resamples 0 --labels tests/fixtures/gguf/layer_pos_labels.txt \
@@ -177,4 +217,22 @@ if [ "$mode" = bench ]; then
         --generate 32 --reps 9 --threads "$threads"
     done
   done
+  step "The entropy function's cost: one KV sequence against a batch of them (Release, 1 thread)"
+  for length in 16 64; do
+    for batch in 1 16 64; do
+      OMP_WAIT_POLICY=passive "$work/adapter-O3/infoscale/tools/infoscale" entropy-function \
+        models/austen/gguf/austen-llama-a-f16.gguf --tokens tests/fixtures/gguf/thermo_prompts.txt \
+        --samples 64 --max-length "$length" --seed 0 --batch "$batch" --json > "$work/thermo_cost_${length}_$batch.json"
+    done
+  done
+  python3 - "$work"/thermo_cost_*.json <<'PY'
+import json, sys
+for path in sorted(sys.argv[1:], key=lambda p: [int(x) for x in p[:-5].split("_")[-2:]]):
+    j = json.load(open(path))
+    p = j["prompts"]
+    evals, seconds = sum(q["evaluations"] for q in p), sum(q["seconds"] for q in p)
+    estimates = ", ".join("%.2f +- %.2f" % (q["entropy"], q["standard_error"]) for q in p)
+    print("L = %2d, batch %2d: %5d next-token laws in %6.2f s, %.3f ms each; S_L = %s"
+          % (j["max_length"], j["batch"], evals, seconds, 1e3 * seconds / evals, estimates))
+PY
 fi

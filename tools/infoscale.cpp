@@ -4,7 +4,13 @@
 //   infoscale thermo  [LOGITS] [-t T ...] [--targets FILE]   next-token thermodynamics
 //   infoscale compare LOGITS_A LOGITS_B [--targets FILE]      KL/JS and llama.cpp's KLD statistics
 //   infoscale level   --params P --vocab V                    entropic level, capacity, capabilities
-//   infoscale layers  [DUMP] [--json] [--plot FILE.svg]          layer signals, boundaries with CIs
+//   infoscale layers  [DUMP | MODEL.gguf --tokens FILE] [--json] [--plot FILE.svg]
+//                                                             layer signals, boundaries with CIs
+//   infoscale study   NAME:FAMILY:(DUMP | MODEL.gguf) ...     the multi-scale study across models
+//   infoscale entropy-function MODEL.gguf --tokens FILE       Yang's S_L(s) by Monte Carlo
+//
+// MODEL.gguf needs a build linked with llama.cpp (scripts/llama-cpp.sh builds one); elsewhere it is
+// a usage error that says so.
 //
 // Exit codes: 0 success, 1 a file that cannot be read or holds bad data (or changed while read, or
 // output that could not be written), 2 a usage error (including option values the library rejects).
@@ -25,6 +31,7 @@
 
 #include "cli/claims_command.hpp"
 #include "cli/compare_command.hpp"
+#include "cli/entropy_function_command.hpp"
 #include "cli/layers_command.hpp"
 #include "cli/level_command.hpp"
 #include "cli/study_command.hpp"
@@ -83,6 +90,7 @@ int main(int argc, char** argv) {
   cli::claims_args claims;
   cli::layers_args layers;
   cli::study_args study;
+  cli::entropy_function_args entropy_function;
   auto* thermo_cmd =
       cli::add_thermo(app, thermo, fixtures + "/lm/char_lm_logits.npy", fixtures + "/lm/char_lm_targets.npy");
   auto* compare_cmd = cli::add_compare(app, compare);
@@ -90,6 +98,7 @@ int main(int argc, char** argv) {
   auto* claims_cmd = cli::add_claims(app, claims);
   auto* layers_cmd = cli::add_layers(app, layers, fixtures + "/minilm/minilm_pride.safetensors");
   auto* study_cmd = cli::add_study(app, study);
+  auto* entropy_function_cmd = cli::add_entropy_function(app, entropy_function);
   require_finite_numbers(app);
 
   try {
@@ -113,6 +122,7 @@ int main(int argc, char** argv) {
     if (claims_cmd->parsed()) rc = cli::run_claims(claims);
     if (layers_cmd->parsed()) rc = cli::run_layers(layers);
     if (study_cmd->parsed()) rc = cli::run_study_command(study);
+    if (entropy_function_cmd->parsed()) rc = cli::run_entropy_function(entropy_function);
     // Commands check their inputs before printing; this catches any that does not.
     infoscale::io::check_mapped_reads();
     return finish(rc);

@@ -52,6 +52,16 @@ cli_test(NAME usage_bad_temperature ARGS thermo base.npy -t -1 RC 2 STDERR "temp
 cli_test(NAME usage_missing_file ARGS thermo no_such.npy RC 2 STDERR "no_such.npy")
 cli_test(NAME usage_shape_mismatch ARGS compare base.npy ../io/f4.npy RC 2 STDERR "LOGITS_A is 240 x 50 but LOGITS_B is 3 x 5")
 cli_test(NAME usage_level_missing ARGS level --params 1e9 RC 2 STDERR "--vocab")
+# GGUF models need the program linked with llama.cpp (scripts/llama-cpp.sh builds and tests it).
+set(austen_gguf ../../../models/austen/gguf/austen-llama-a-f16.gguf)
+cli_test(NAME usage_gguf_layers ARGS layers ${austen_gguf} --tokens ../gguf/layer_segments.txt RC 2
+         STDERR "built without llama.cpp")
+cli_test(NAME usage_gguf_study ARGS study a:llama:${austen_gguf} --tokens ../gguf/layer_segments.txt RC 2
+         STDERR "built without llama.cpp")
+cli_test(NAME usage_gguf_entropy_function ARGS entropy-function ${austen_gguf} --tokens ../gguf/thermo_prompts.txt
+         RC 2 STDERR "built without llama.cpp")
+cli_test(NAME usage_tokens_for_a_dump ARGS layers layers_planted.safetensors --tokens ../gguf/layer_segments.txt RC 2
+         STDERR "--tokens and --labels are for GGUF models")
 cli_test(NAME usage_calibration_count ARGS level -P 1e9 -V 5e4 --calibration 1,2 RC 2 STDERR "calibration")
 cli_test(NAME file_truncated ARGS thermo truncated.npy RC 1 STDERR "truncated.npy' is truncated")
 cli_test(NAME file_bad_safetensors ARGS thermo bad_header.safetensors RC 1

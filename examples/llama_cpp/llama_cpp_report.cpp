@@ -17,21 +17,23 @@
 // layers are those of transformers' hidden_states, so that the report is the one the Hugging Face
 // collector gives for the same model: `embd`, l_out-0 .. l_out-(L-2), then `result_norm` (the last
 // layer after the final norm) in place of l_out-(L-1). The report is the library's one layer
-// pipeline (infoscale::layer_analysis) fed from the collector. Attention needs flash attention
-// off, which this program sets unless --no-attention or --flash-attention is given; with
-// --flash-attention llama.cpp makes no attention tensors and the report states that S3 is omitted.
+// pipeline (infoscale::layer_analysis) fed from the collector (infoscale/interop/llama_cpp_layers.hpp,
+// which `infoscale layers MODEL.gguf` also uses). Attention needs flash attention off, which this
+// program sets unless --no-attention or --flash-attention is given; with --flash-attention
+// llama.cpp makes no attention tensors and the report states that S3 is omitted.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <infoscale/interop/llama_cpp_layers.hpp>
 #include <infoscale/layers/report_format.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "gguf_collection.hpp"
-
 namespace {
+
+namespace interop = infoscale::interop;
 
 int usage() {
   std::fprintf(
@@ -94,9 +96,9 @@ int main(int argc, char** argv) {
       (flash && !attention))
     return usage();
 
-  gguf::quiet_llama_log();
+  interop::quiet_llama_log();
   llama_backend_init();
-  llama_model* model = llama_model_load_from_file(model_path.c_str(), gguf::quiet_model_params());
+  llama_model* model = llama_model_load_from_file(model_path.c_str(), interop::quiet_model_params());
   if (model == nullptr) {
     std::fprintf(stderr, "cannot load %s\n", model_path.c_str());
     return 1;
@@ -108,7 +110,7 @@ int main(int argc, char** argv) {
   capture.final_norm = true;           // transformers' last hidden state
   capture.logits = json_path.empty();  // the JSON holds the layer report only
   infoscale::interop::llama_collector collector(capture);
-  llama_context_params params = gguf::context_params({n_ubatch, threads, attention, flash});
+  llama_context_params params = interop::layer_context_params({n_ubatch, threads, attention, flash});
   collector.install(params);
   llama_context* ctx = llama_init_from_model(model, params);
   if (ctx == nullptr) {
@@ -121,19 +123,20 @@ int main(int argc, char** argv) {
   try {
     std::vector<std::vector<llama_token>> inputs;
     if (tokens_path.empty()) {
-      for (const std::string& prompt : prompts) inputs.push_back(gguf::tokenize(vocab, prompt));
+      for (const std::string& prompt : prompts) inputs.push_back(interop::tokenize(vocab, prompt));
     } else {
-      inputs = gguf::read_sequences(tokens_path);
+      inputs = infoscale::io::read_integer_lines<llama_token>(tokens_path);
       if (inputs.empty()) throw std::invalid_argument(tokens_path + " holds no token ids");
     }
-    gguf::decode_sequences(ctx, vocab, collector, inputs, params.n_batch, [&](std::size_t s) {
+    interop::decode_sequences(ctx, vocab, collector, inputs, params.n_batch, [&](std::size_t s) {
       return tokens_path.empty() ? "prompt \"" + prompts[s] + "\""
                                  : tokens_path + " line " + std::to_string(s + 1);
     });
     const std::vector<std::vector<llama_token>>& sequences = inputs;
 
-    const infoscale::layer_report report =
-        gguf::layer_report(collector, model, model_path, options, attention, label_paths);
+    const infoscale::layer_report report = interop::collected_layer_report(
+        collector, model, model_path, options, attention,
+        infoscale::io::read_label_sets(label_paths, collector.sequence_lengths()));
     if (!json_path.empty()) {
       std::ofstream out(json_path);
       out << infoscale::format_json(report) << "\n";
@@ -147,7 +150,7 @@ int main(int argc, char** argv) {
       for (std::size_t s = 0; s < sequences.size(); ++s) {
         for (std::size_t i = 0; i < sequences[s].size(); ++i, ++row) {
           std::printf("%-4zu %-4zu %-16.16s %10.4f %12.4f %12.4f\n", s, i,
-                      gguf::piece(vocab, sequences[s][i]).c_str(), states[row].entropy,
+                      interop::piece(vocab, sequences[s][i]).c_str(), states[row].entropy,
                       states[row].free_energy, states[row].heat_capacity);
         }
       }

@@ -7,3 +7,4 @@
 #include "infoscale/io/mapped_file.hpp"
 #include "infoscale/io/npy.hpp"
 #include "infoscale/io/safetensors.hpp"
+#include "infoscale/io/token_lines.hpp"

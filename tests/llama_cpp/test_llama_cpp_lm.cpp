@@ -1,14 +1,17 @@
-// llama_cpp_lm (include/infoscale/interop/llama_cpp_lm.hpp): a llama.cpp model as a PLM, on the tiny
-// random GGUF and on the shipped austen-llama-a GGUF. Reference values come from an independent
+// llama_cpp_lm and llama_cpp_batched_lm (include/infoscale/interop/llama_cpp_lm.hpp,
+// llama_cpp_batched_lm.hpp): a llama.cpp model as a PLM, on the tiny random GGUF and on the shipped
+// austen-llama-a GGUF. Reference values come from an independent
 // route: a fresh context per sequence, the whole sequence decoded in one batch with every position
 // an output, and the log-softmax written out here.
 #include <doctest/doctest.h>
 #include <llama.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <infoscale/interop/llama_cpp_batched_lm.hpp>
 #include <infoscale/interop/llama_cpp_lm.hpp>
 #include <infoscale/lm/entropy_function.hpp>
 #include <memory>
@@ -134,6 +137,19 @@ std::vector<token> concat(const std::vector<token>& a, const std::vector<token>&
   std::vector<token> out(a);
   out.insert(out.end(), b.begin(), b.end());
   return out;
+}
+
+// -log P(y | s) of a recorded sample from one fresh batched decode of preamble + s + y (a cut
+// sample's y holds its (L + 1)-th word and no end step): the direct estimator by an independent route.
+double fresh_energy(llama_model* m, const std::vector<token>& preamble, const std::vector<token>& prompt,
+                    const monte_carlo_sample& sample) {
+  const auto& y = sample.continuation;
+  const auto rows = fresh_log_probabilities(m, concat(concat(preamble, prompt), y));
+  const std::size_t base = preamble.size() + prompt.size() - 1;
+  double v = 0.0;
+  for (std::size_t t = 0; t < y.size(); ++t) v -= rows[base + t][y[t]];
+  if (!sample.cut) v -= rows[base + y.size()][static_cast<token>(llama_vocab_eos(llama_model_get_vocab(m)))];
+  return v;
 }
 
 // llama.cpp's numerics depend on the decode's shape: a token decoded alone (matrix-vector kernels)
@@ -266,24 +282,17 @@ TEST_CASE("llama_cpp_lm: entropy_function_monte_carlo is reproducible and agrees
   CHECK(entropy_function_monte_carlo(lm, prompt, o).entropy == first.chain_rule.entropy);
   CHECK(first.chain_rule.standard_error > 0.0);
 
-  // The direct estimator by an independent route: -log P of each recorded continuation from one
-  // fresh batched decode of preamble + prompt + y (a cut sample's y holds its (L + 1)-th word and
-  // no end step).
+  // The direct estimator by an independent route (fresh_energy).
   REQUIRE(first.samples.size() == o.samples);
   std::vector<double> energies;
   double worst = 0.0;
   for (const auto& sample : first.samples) {
-    const auto& y = sample.continuation;
-    const auto rows = fresh_log_probabilities(austen(), concat(concat(preamble, prompt), y));
-    const std::size_t base = preamble.size() + prompt.size() - 1;
-    double v = 0.0;
-    for (std::size_t t = 0; t < y.size(); ++t) v -= rows[base + t][y[t]];
-    if (!sample.cut) v -= rows[base + y.size()][lm.vocab().end()];
+    const double v = fresh_energy(austen(), preamble, prompt, sample);
     energies.push_back(v);
     worst = std::max(worst, std::abs(v - sample.energy));
   }
   CHECK(worst <= static_cast<double>(o.max_length + 1) * default_tolerance);
-  const auto direct = detail::mean_and_standard_error(energies);
+  const auto direct = infoscale::detail::mean_and_standard_error(energies);
   MESSAGE("chain rule " << first.chain_rule.entropy << " +- " << first.chain_rule.standard_error
                         << ", direct (fresh) " << direct.entropy << " +- " << direct.standard_error
                         << ", cut " << first.chain_rule.truncated_mass << ", largest |energy - fresh energy| "
@@ -319,4 +328,174 @@ TEST_CASE("llama_cpp_lm: bad prefixes and options are clear infoscale::error") {
     borrowed.next_log_probabilities(std::vector<token>{5, 6}, out);
   }
   CHECK(llama_n_ctx(ctx.get()) > 0);  // still alive
+}
+
+namespace {
+
+// The batched PLM's rows come from batches of several sequences (matrix-matrix kernels), so they are
+// checked against a fresh one-batch decode at default_tolerance and plain_f32_tolerance (above).
+void check_batched_rows(llama_model* m, const std::vector<token>& preamble, const std::vector<token>& base,
+                        const llama_context_params& params, double tolerance) {
+  llama_cpp_batched_lm lm(m, params, 4, {.temperature = 0.8, .preamble = preamble});
+  const std::size_t v = lm.vocab().size();
+  CHECK(lm.slots() == 4);
+  const std::vector<token> p(base.begin(), base.begin() + 3);
+  std::vector<token> q(base.begin(), base.begin() + 2);
+  q.push_back((base[2] + 7) % static_cast<token>(v));
+  const auto plus = [](std::vector<token> x, token t) {
+    x.push_back(t);
+    return x;
+  };
+  struct call {
+    std::vector<std::size_t> ids;
+    std::vector<sentence> prefixes;
+    std::size_t decoded;  // tokens decoded by the call
+  };
+  const std::size_t n = preamble.size() + 3;
+  const std::vector<call> calls{
+      // p twice (one group: decoded once, on sequences 0 and 1), q on sequence 2
+      {{0, 1, 2}, {p, p, q}, 2 * n},
+      // each grows by a different word: three groups of one token
+      {{0, 1, 2}, {plus(p, base[3]), plus(p, base[4]), plus(q, base[3])}, 3},
+      // sequences 0 and 1 back to p: one group re-decoding p's last token on both
+      {{4, 5}, {p, p}, 1},
+      // sample 6 on sequence 2: q, a prefix of what it holds
+      {{6}, {q}, 1},
+  };
+  double worst = 0.0;
+  std::size_t decoded = 0;
+  for (const call& c : calls) {
+    std::vector<double> out(c.prefixes.size() * v);
+    lm.next_log_probabilities_batch(c.ids, c.prefixes, out);
+    decoded += c.decoded;
+    CHECK(lm.stats().decoded_tokens == decoded);
+    for (std::size_t r = 0; r < c.prefixes.size(); ++r) {
+      const std::vector<double> row(out.begin() + static_cast<std::ptrdiff_t>(r * v),
+                                    out.begin() + static_cast<std::ptrdiff_t>((r + 1) * v));
+      worst = std::max(
+          worst, max_abs_difference(
+                     row, fresh_log_probabilities(m, concat(preamble, c.prefixes[r]), params, 0.8).back()));
+      CHECK(std::equal(lm.cached_tokens(c.ids[r] % 4).begin(), lm.cached_tokens(c.ids[r] % 4).end(),
+                       concat(preamble, c.prefixes[r]).begin()));
+    }
+  }
+  MESSAGE("largest |batched - fresh| log-probability: " << worst);
+  CHECK(worst <= tolerance);
+  CHECK(lm.stats().decodes == calls.size());  // each call fits one llama_decode
+  // next_log_probabilities goes through sequence 0 and matches a batched row of the same prefix.
+  std::vector<double> single(v), row(v);
+  lm.next_log_probabilities(plus(p, base[3]), single);
+  CHECK(max_abs_difference(
+            single, fresh_log_probabilities(m, concat(preamble, plus(p, base[3])), params, 0.8).back()) <=
+        tolerance);
+}
+
+}  // namespace
+
+TEST_CASE("llama_cpp_batched_lm: rows equal fresh contexts', with shared, grown and trimmed sequences") {
+  SUBCASE("tiny random GGUF") {
+    const token bos = static_cast<token>(llama_vocab_bos(llama_model_get_vocab(tiny())));
+    check_batched_rows(tiny(), {bos}, {5, 17, 3, 42, 8}, context_params(), default_tolerance);
+    check_batched_rows(tiny(), {bos}, {5, 17, 3, 42, 8}, plain_context_params(), plain_f32_tolerance);
+  }
+  SUBCASE("austen-llama-a") {
+    check_batched_rows(austen(), {0}, tokenize(austen(), "It is a truth universally acknowledged"),
+                       context_params(), default_tolerance);
+  }
+}
+
+TEST_CASE(
+    "llama_cpp_batched_lm: a Monte Carlo round costs one decode per step and agrees with llama_cpp_lm") {
+  const std::vector<token> preamble{0};
+  const auto prompt = tokenize(austen(), "It is a truth universally acknowledged, that");
+  monte_carlo_options o;
+  o.samples = 16;
+  o.max_length = 8;
+  o.seed = 2407;
+  o.stream = 3;
+  o.record_samples = true;
+  o.batch = 8;
+  llama_cpp_batched_lm batched(austen(), context_params(256), 8, {.preamble = preamble});
+  const auto b = monte_carlo_entropy_function(batched, prompt, o);
+  // A round's step t decodes every active sample's word in one llama_decode; step 0 decodes the
+  // prompt once for all 8 (round 1: preamble + prompt; round 2: its last token again).
+  std::size_t decodes = 0;
+  for (std::size_t round = 0; round < 2; ++round) {
+    std::size_t steps = 0;
+    for (std::size_t k = 8 * round; k < 8 * round + 8; ++k) {
+      const auto& x = b.samples[k];
+      steps = std::max(steps, x.continuation.size() + (x.cut ? 0 : 1));
+    }
+    decodes += steps;
+  }
+  CHECK(batched.stats().decodes == decodes);
+  // Each recorded energy -log P(y|s) against fresh_energy.
+  double worst = 0.0;
+  for (const auto& sample : b.samples)
+    worst = std::max(worst, std::abs(fresh_energy(austen(), preamble, prompt, sample) - sample.energy));
+  MESSAGE("largest |batched energy - fresh energy| " << worst);
+  CHECK(worst <= static_cast<double>(o.max_length + 1) * default_tolerance);
+  {
+    llama_cpp_batched_lm again(austen(), context_params(256), 8, {.preamble = preamble});
+    const auto c = monte_carlo_entropy_function(again, prompt, o);
+    CHECK(c.chain_rule.entropy == b.chain_rule.entropy);  // bit for bit
+    CHECK(c.direct.entropy == b.direct.entropy);
+  }
+  // The same uniforms through the one-sequence PLM. Its single-token decodes differ from a one-batch
+  // decode by up to ~4e-3 in a log-probability (above), the batched rows by 5e-5 (measured), so a
+  // draw near a CDF boundary can flip and a continuation diverge (5 of 16 here): the two estimates
+  // are compared as independent ones, within 4 combined standard errors.
+  o.batch = 1;
+  llama_cpp_lm sequential(austen(), context_params(256), {.preamble = preamble});
+  const auto s = monte_carlo_entropy_function(sequential, prompt, o);
+  std::size_t same = 0;
+  for (std::size_t k = 0; k < o.samples; ++k) same += s.samples[k].continuation == b.samples[k].continuation;
+  MESSAGE("batched " << b.chain_rule.entropy << " +- " << b.chain_rule.standard_error << ", sequential "
+                     << s.chain_rule.entropy << " +- " << s.chain_rule.standard_error << "; " << same
+                     << " of " << o.samples << " continuations identical; decodes " << batched.stats().decodes
+                     << " vs " << sequential.stats().decodes);
+  CHECK(std::abs(b.chain_rule.entropy - s.chain_rule.entropy) <=
+        4.0 * std::hypot(b.chain_rule.standard_error, s.chain_rule.standard_error));
+  CHECK(batched.stats().decodes * 4 < sequential.stats().decodes);
+}
+
+TEST_CASE("llama_cpp_batched_lm: bad calls and options are clear infoscale::error") {
+  llama_cpp_batched_lm lm(tiny(), context_params(64), 4);
+  const std::size_t v = lm.vocab().size();
+  std::vector<double> out(2 * v);
+  const std::vector<sentence> two{{5, 6}, {5, 7}};
+  CHECK_THROWS_WITH_AS(lm.next_log_probabilities_batch(std::vector<std::size_t>{1, 5}, two, out),
+                       doctest::Contains("two rows on KV sequence 1"), infoscale::error);
+  CHECK_THROWS_WITH_AS(lm.next_log_probabilities_batch(std::vector<std::size_t>{0}, two, out),
+                       doctest::Contains("1 entries for 2 prefixes"), infoscale::error);
+  std::vector<double> short_out(v);
+  CHECK_THROWS_WITH_AS(lm.next_log_probabilities_batch(std::vector<std::size_t>{0, 1}, two, short_out),
+                       doctest::Contains("prefixes x n_vocab"), infoscale::error);
+  const std::vector<sentence> empty_row{{5}, {}};
+  CHECK_THROWS_WITH_AS(lm.next_log_probabilities_batch(std::vector<std::size_t>{0, 1}, empty_row, out),
+                       doctest::Contains("at least one token"), infoscale::error);
+  const std::vector<sentence> outside{{5}, {5, static_cast<token>(v)}};
+  CHECK_THROWS_WITH_AS(lm.next_log_probabilities_batch(std::vector<std::size_t>{0, 1}, outside, out),
+                       doctest::Contains("outside llama's vocabulary"), infoscale::error);
+  const std::vector<sentence> too_long{{5}, sentence(lm.context_size() + 1, 5)};
+  CHECK_THROWS_WITH_AS(lm.next_log_probabilities_batch(std::vector<std::size_t>{0, 1}, too_long, out),
+                       doctest::Contains("n_ctx"), infoscale::error);
+  // Four distinct sequences of n_ctx / 2 tokens need twice the cells the cache has.
+  const std::size_t half = lm.context_size() / 2;
+  std::vector<sentence> full;
+  for (token t = 0; t < 4; ++t) full.push_back(sentence(half, 10 + t));
+  std::vector<double> out4(4 * v);
+  CHECK_THROWS_WITH_AS(lm.next_log_probabilities_batch(std::vector<std::size_t>{0, 1, 2, 3}, full, out4),
+                       doctest::Contains("raise n_ctx"), infoscale::error);
+  CHECK_THROWS_WITH_AS(llama_cpp_batched_lm(tiny(), context_params(), 0), doctest::Contains("slots"),
+                       infoscale::error);
+  CHECK_THROWS_WITH_AS(llama_cpp_batched_lm(tiny(), context_params(), llama_cpp_batched_lm::max_slots + 1),
+                       doctest::Contains("LLAMA_MAX_SEQ"), infoscale::error);
+  CHECK_THROWS_AS(llama_cpp_batched_lm(tiny(), context_params(), 2, {.temperature = -1.0, .preamble = {}}),
+                  infoscale::error);
+  CHECK_THROWS_AS(llama_cpp_batched_lm(nullptr, context_params(), 2), infoscale::error);
+  // After the errors (the full cache was cleared) the PLM still works.
+  lm.next_log_probabilities_batch(std::vector<std::size_t>{0, 1}, two, out);
+  CHECK(std::isfinite(out[0]));
+  CHECK(std::isfinite(out[v]));
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "gguf_models.hpp"
 #include "inputs.hpp"
 #include "output.hpp"
 #include "probe_options.hpp"
@@ -37,6 +38,7 @@ struct layers_args {
   std::string normalization = "max";
   bool causal = false;
   bool progress = true;
+  gguf_args gguf;
 };
 
 inline constexpr const char* layers_layout_help =
@@ -50,15 +52,17 @@ inline constexpr const char* layers_layout_help =
     "  labels            [N] int64/int32 token classes >= 0 (optional: S2 = probe jumps; without them\n"
     "                    S2 is omitted and E fuses the other signals with their weights)\n"
     "Pair l is the change from layer l to l+1 (layer 0 = embeddings); a boundary at pair l starts the\n"
-    "new regime at layer l+1, relative position (l+1)/L. CIs are in pair units.";
+    "new regime at layer l+1, relative position (l+1)/L. CIs are in pair units.\n"
+    "MODEL.gguf instead of DUMP (a build linked with llama.cpp): each line of --tokens is decoded alone;\n"
+    "the layers are transformers' hidden_states (embd, l_out-0.., result_norm); labels come from --labels.";
 
 inline CLI::App* add_layers(CLI::App& app, layers_args& args, const std::string& default_dump) {
   auto* cmd = app.add_subcommand(
       "layers", "Layer boundaries (L-I, I-G) from hidden states and attentions, with bootstrap CIs");
   cmd->footer(layers_layout_help);
-  cmd->add_option(
-         "DUMP", args.dump,
-         "Safetensors dump (layout below). Default: the shipped MiniLM-L6 dump (" + default_dump + ")")
+  cmd->add_option("DUMP", args.dump,
+                  "Safetensors dump (layout below) or MODEL.gguf. Default: the shipped MiniLM-L6 dump (" +
+                      default_dump + ")")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", args.json, "Machine-readable output");
   cmd->add_option("--plot", args.plot, "Write an SVG of the signals, E(l), the boundaries and their CIs");
@@ -87,6 +91,7 @@ inline CLI::App* add_layers(CLI::App& app, layers_args& args, const std::string&
       "Mask keys after each query in S3 (off by default: a decoder's attention has no mass there, and an "
       "encoder's must not be masked)");
   cmd->add_flag("!--no-progress", args.progress, "No progress bar");
+  add_gguf_options(cmd, args.gguf);
   cmd->callback([&args, default_dump] {
     if (args.dump.empty()) args.dump = default_dump;
     if (args.weights.empty())
@@ -113,9 +118,11 @@ inline int run_layers(const layers_args& args) {
     if (name != phase) bar = std::make_unique<progress>("layers: " + (phase = name), total, args.progress);
     bar->advance(done == 0 ? 0 : 1);
   };
+  const bool gguf = is_gguf(args.dump);
+  check_gguf_usage(gguf, args.gguf);
   layer_report r;
   try {
-    r = analyse_layer_dump(par, args.dump, o);
+    r = gguf ? gguf_layer_report(args.dump, args.gguf, o) : analyse_layer_dump(par, args.dump, o);
   } catch (const error& e) {
     // An error naming an option is the user's command line, not the file: a usage error.
     for (const char* option : {"weights", "resamples", "min_prominence", "seed", "folds"})

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "gguf_models.hpp"
 #include "inputs.hpp"
 #include "output.hpp"
 #include "probe_options.hpp"
@@ -22,7 +23,7 @@
 namespace infoscale::cli {
 
 struct study_args {
-  std::vector<std::string> models;  ///< NAME:FAMILY:DUMP
+  std::vector<std::string> models;  ///< NAME:FAMILY:DUMP or NAME:FAMILY:MODEL.gguf
   std::string out;
   bool json = false;
   std::size_t resamples = 1000;
@@ -30,7 +31,9 @@ struct study_args {
   std::string probe = "logistic";
   std::size_t probe_projection = 0;
   std::string normalization = "max";
+  double min_prominence = 0.3;
   bool times = true;
+  gguf_args gguf;
 };
 
 inline CLI::App* add_study(CLI::App& app, study_args& args) {
@@ -39,18 +42,24 @@ inline CLI::App* add_study(CLI::App& app, study_args& args) {
       "The multi-scale study across models: boundaries (Table 1), family CVs (Table 3), predictions");
   cmd->footer(
       "Each MODEL is NAME:FAMILY:DUMP, DUMP a safetensors dump as `infoscale layers` reads it (see its\n"
-      "help); models of one family are its training runs. Dumps of the same texts, analysed with the\n"
-      "same seed, give paired bootstrap CIs for the family statistics.");
-  cmd->add_option("MODEL", args.models, "NAME:FAMILY:DUMP, one per model")->required();
+      "help), or NAME:FAMILY:MODEL.gguf in a build linked with llama.cpp (every GGUF model reads the\n"
+      "token ids of --tokens, and --labels); models of one family are its training runs. Models run on\n"
+      "the same texts, analysed with the same seed, give paired bootstrap CIs for the family statistics.");
+  cmd->add_option("MODEL", args.models, "NAME:FAMILY:DUMP or NAME:FAMILY:MODEL.gguf, one per model")
+      ->required();
   cmd->add_option("--out", args.out, "Folder for report.md, study.json and figures/ (per model, positions)");
   cmd->add_flag("--json", args.json, "Print the JSON instead of the Markdown");
   cmd->add_option("--resamples", args.resamples, "Bootstrap resamples over sequences (default 1000)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", args.seed, "Seed of the bootstrap and the probes' folds (default 0)");
   add_probe_options(cmd, args.probe, args.probe_projection);
+  cmd->add_option("--min-prominence", args.min_prominence,
+                  "Least prominence of a boundary peak (default 0.3)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--normalization", args.normalization, "max (default, eq. 6 as printed) or minmax")
       ->check(CLI::IsMember({"max", "minmax"}));
   cmd->add_flag("!--no-times", args.times, "Leave the measured phase times out (byte-identical reruns)");
+  add_gguf_options(cmd, args.gguf);
   return cmd;
 }
 
@@ -61,19 +70,35 @@ inline int run_study_command(const study_args& args) {
   o.probe = parse_probe_kind(args.probe, "infoscale", "--probe");
   o.probe_projection = args.probe_projection;
   o.normalization = args.normalization == "minmax" ? signal_normalization::minmax : signal_normalization::max;
+  o.min_prominence = args.min_prominence;
+  struct spec {
+    std::string name, family, path;
+  };
+  std::vector<spec> specs;
+  bool any_gguf = false;
+  for (const std::string& text : args.models) {
+    const auto a = text.find(':');
+    const auto b = a == std::string::npos ? a : text.find(':', a + 1);
+    if (b == std::string::npos || a == 0 || b == a + 1 || b + 1 == text.size())
+      throw usage_error("MODEL '" + text + "' is not NAME:FAMILY:DUMP or NAME:FAMILY:MODEL.gguf");
+    spec s{text.substr(0, a), text.substr(a + 1, b - a - 1), text.substr(b + 1)};
+    if (!std::filesystem::is_regular_file(s.path))
+      throw usage_error("MODEL '" + text + "': no file " + s.path);
+    any_gguf = any_gguf || is_gguf(s.path);
+    specs.push_back(std::move(s));
+  }
+  check_gguf_usage(any_gguf, args.gguf);
   std::vector<study_model> models;
-  for (const std::string& spec : args.models) {
-    const auto a = spec.find(':');
-    const auto b = a == std::string::npos ? a : spec.find(':', a + 1);
-    if (b == std::string::npos || a == 0 || b == a + 1 || b + 1 == spec.size())
-      throw usage_error("MODEL '" + spec + "' is not NAME:FAMILY:DUMP");
-    const std::string dump = spec.substr(b + 1);
-    if (!std::filesystem::is_regular_file(dump)) throw usage_error("MODEL '" + spec + "': no file " + dump);
-    std::fprintf(stderr, "study: %s\n", dump.c_str());
+  for (const spec& s : specs) {
+    std::fprintf(stderr, "study: %s\n", s.path.c_str());
     const auto start = std::chrono::steady_clock::now();
-    study_model m{spec.substr(0, a), spec.substr(a + 1, b - a - 1), analyse_layer_dump(par, dump, o), {}};
+    study_model m{
+        s.name,
+        s.family,
+        is_gguf(s.path) ? gguf_layer_report(s.path, args.gguf, o) : analyse_layer_dump(par, s.path, o),
+        {}};
     if (args.times)
-      m.timings.emplace_back("analysis",
+      m.timings.emplace_back(is_gguf(s.path) ? "llama.cpp collection and analysis" : "analysis",
                              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     models.push_back(std::move(m));
   }

@@ -16,8 +16,8 @@
 // entropy_function_monte_carlo asks a round's `batch` samples in turn at every step, so run it with
 // options.batch = 1 (its uniforms do not depend on the batch). A sample of
 // length L then costs L + 1 single-token decodes after the prompt (the +1 re-decodes the prompt's
-// last token to recover its logits), not L + 1 decodes of the whole prefix. (A batched member,
-// next_log_probabilities_batch over one KV sequence per sample, is not written yet.)
+// last token to recover its logits), not L + 1 decodes of the whole prefix. The batched PLM, one KV
+// sequence per sample and a round's samples in one decode, is interop/llama_cpp_batched_lm.hpp.
 //
 // The cache makes the const next_log_probabilities mutate state: one llama_cpp_lm must not be used
 // from two threads at once, and a borrowed context must not be decoded into by anyone else while
@@ -62,6 +62,38 @@ struct llama_cpp_lm_stats {
   std::size_t decoded_tokens = 0;  ///< tokens passed to llama_decode
   std::size_t reused_tokens = 0;   ///< tokens found in the KV cache instead
 };
+
+namespace detail {
+
+/// The PLM's vocabulary: llama's n_vocab tokens with ∅ = llama_vocab_eos.
+inline vocabulary llama_vocabulary(const llama_model* model, std::string_view function) {
+  if (model == nullptr) infoscale::detail::raise(function, "model", "is null");
+  const llama_vocab* v = llama_model_get_vocab(model);
+  const llama_token eos = llama_vocab_eos(v);
+  if (eos < 0) infoscale::detail::raise(function, "model", "has no end-of-sequence token (llama_vocab_eos)");
+  return {static_cast<std::size_t>(llama_vocab_n_tokens(v)), static_cast<token>(eos)};
+}
+
+/// out = log-softmax(logits / T) in double (max-shifted, compensated sum); a non-finite logit is an
+/// error of `function`.
+inline void llama_log_softmax(std::span<const float> logits, double temperature, std::span<double> out,
+                              std::string_view function) {
+  const double inverse_t = 1.0 / temperature;
+  double maximum = -std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const double x = static_cast<double>(logits[i]) * inverse_t;
+    if (!std::isfinite(x))
+      infoscale::detail::raise(function, "logits", "has a non-finite value at token " + std::to_string(i));
+    out[i] = x;
+    maximum = std::max(maximum, x);
+  }
+  compensated_sum sum;
+  for (const double x : out) sum += std::exp(x - maximum);
+  const double log_z = maximum + std::log(sum.value());
+  for (double& x : out) x -= log_z;
+}
+
+}  // namespace detail
 
 /// A PLM over a llama.cpp model and one context, owned (built from llama_context_params) or
 /// borrowed. The model is always borrowed and must outlive the PLM. Movable, not copyable.
@@ -109,27 +141,29 @@ class llama_cpp_lm {
   void next_log_probabilities(std::span<const token> prefix, std::span<double> out) const {
     constexpr std::string_view function = "llama_cpp_lm::next_log_probabilities";
     if (out.size() != vocab_.size()) {
-      detail::raise(function, "out",
-                    "has " + std::to_string(out.size()) + " entries for a vocabulary of " +
-                        std::to_string(vocab_.size()));
+      infoscale::detail::raise(function, "out",
+                               "has " + std::to_string(out.size()) + " entries for a vocabulary of " +
+                                   std::to_string(vocab_.size()));
     }
     const std::size_t n = options_.preamble.size() + prefix.size();
     if (n == 0) {
-      detail::raise(function, "prefix",
-                    "is empty and so is the preamble: llama.cpp needs at least one token to produce logits "
-                    "(put BOS in the preamble or the prefix)");
+      infoscale::detail::raise(
+          function, "prefix",
+          "is empty and so is the preamble: llama.cpp needs at least one token to produce logits "
+          "(put BOS in the preamble or the prefix)");
     }
     if (n > n_ctx_) {
-      detail::raise(function, "prefix",
-                    "has " + std::to_string(prefix.size()) + " tokens (+" +
-                        std::to_string(options_.preamble.size()) +
-                        " of preamble), more than the context's n_ctx = " + std::to_string(n_ctx_));
+      infoscale::detail::raise(
+          function, "prefix",
+          "has " + std::to_string(prefix.size()) + " tokens (+" + std::to_string(options_.preamble.size()) +
+              " of preamble), more than the context's n_ctx = " + std::to_string(n_ctx_));
     }
     for (std::size_t i = 0; i < prefix.size(); ++i) {
       if (!vocab_.contains(prefix[i])) {
-        detail::raise(function, "prefix",
-                      "has token " + std::to_string(prefix[i]) + " at position " + std::to_string(i) +
-                          ", outside llama's vocabulary of " + std::to_string(vocab_.size()));
+        infoscale::detail::raise(function, "prefix",
+                                 "has token " + std::to_string(prefix[i]) + " at position " +
+                                     std::to_string(i) + ", outside llama's vocabulary of " +
+                                     std::to_string(vocab_.size()));
       }
     }
     state& s = *state_;
@@ -186,8 +220,10 @@ class llama_cpp_lm {
         vocab_(vocabulary_of(model)),
         state_(std::make_unique<state>()) {
     constexpr std::string_view function = "llama_cpp_lm";
-    if (context == nullptr) detail::raise(function, "context", "is null (llama_init_from_model failed?)");
-    if (llama_get_model(context) != model) detail::raise(function, "context", "was not made from this model");
+    if (context == nullptr)
+      infoscale::detail::raise(function, "context", "is null (llama_init_from_model failed?)");
+    if (llama_get_model(context) != model)
+      infoscale::detail::raise(function, "context", "was not made from this model");
     check_positive(options_.temperature, function, "options.temperature");
     check_preamble(options_.preamble, function);
     n_ctx_ = llama_n_ctx(context);
@@ -201,23 +237,20 @@ class llama_cpp_lm {
   void check_preamble(std::span<const token> preamble, std::string_view function) const {
     for (std::size_t i = 0; i < preamble.size(); ++i) {
       if (!vocab_.contains(preamble[i]))
-        detail::raise(function, "preamble",
-                      "has token " + std::to_string(preamble[i]) + " at position " + std::to_string(i) +
-                          ", outside llama's vocabulary of " + std::to_string(vocab_.size()));
+        infoscale::detail::raise(function, "preamble",
+                                 "has token " + std::to_string(preamble[i]) + " at position " +
+                                     std::to_string(i) + ", outside llama's vocabulary of " +
+                                     std::to_string(vocab_.size()));
     }
   }
 
   static llama_model* checked(llama_model* model) {
-    if (model == nullptr) detail::raise("llama_cpp_lm", "model", "is null");
+    if (model == nullptr) infoscale::detail::raise("llama_cpp_lm", "model", "is null");
     return model;
   }
 
   static vocabulary vocabulary_of(const llama_model* model) {
-    if (model == nullptr) detail::raise("llama_cpp_lm", "model", "is null");
-    const llama_vocab* v = llama_model_get_vocab(model);
-    const llama_token eos = llama_vocab_eos(v);
-    if (eos < 0) detail::raise("llama_cpp_lm", "model", "has no end-of-sequence token (llama_vocab_eos)");
-    return {static_cast<std::size_t>(llama_vocab_n_tokens(v)), static_cast<token>(eos)};
+    return detail::llama_vocabulary(model, "llama_cpp_lm");
   }
 
   // Decodes at(cached.size()) .. at(n - 1) in chunks of n_batch, logits for the last token only.
@@ -240,38 +273,25 @@ class llama_cpp_lm {
       s.stats.decoded_tokens += count;
       if (rc != 0) {
         forget();  // after a fatal error part of the batch may remain: nothing is trusted
-        detail::raise("llama_cpp_lm::next_log_probabilities", "prefix",
-                      "could not be decoded: llama_decode returned " + std::to_string(rc) + " at positions " +
-                          std::to_string(first) + ".." + std::to_string(first + count - 1));
+        infoscale::detail::raise("llama_cpp_lm::next_log_probabilities", "prefix",
+                                 "could not be decoded: llama_decode returned " + std::to_string(rc) +
+                                     " at positions " + std::to_string(first) + ".." +
+                                     std::to_string(first + count - 1));
       }
       for (std::size_t i = 0; i < count; ++i) s.cached.push_back(at(first + i));
     }
     const float* logits = llama_get_logits_ith(context_.get(), -1);
     if (logits == nullptr) {
       forget();
-      detail::raise("llama_cpp_lm::next_log_probabilities", "context",
-                    "returned no logits (an embeddings context?)");
+      infoscale::detail::raise("llama_cpp_lm::next_log_probabilities", "context",
+                               "returned no logits (an embeddings context?)");
     }
     std::copy(logits, logits + vocab_.size(), s.logits.begin());
     s.logits_valid = true;
   }
 
   void log_softmax(std::span<const float> logits, std::span<double> out) const {
-    const double inverse_t = 1.0 / options_.temperature;
-    double maximum = -std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      const double x = static_cast<double>(logits[i]) * inverse_t;
-      if (!std::isfinite(x)) {
-        detail::raise("llama_cpp_lm::next_log_probabilities", "logits",
-                      "has a non-finite value at token " + std::to_string(i));
-      }
-      out[i] = x;
-      maximum = std::max(maximum, x);
-    }
-    compensated_sum sum;
-    for (const double x : out) sum += std::exp(x - maximum);
-    const double log_z = maximum + std::log(sum.value());
-    for (double& x : out) x -= log_z;
+    detail::llama_log_softmax(logits, options_.temperature, out, "llama_cpp_lm::next_log_probabilities");
   }
 
   llama_model* model_;

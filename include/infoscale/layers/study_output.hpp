@@ -1,6 +1,6 @@
 #pragma once
 // The study's output folder, written the same way by every front end (the `infoscale study`
-// program over dumps, examples/llama_cpp/llama_cpp_study over GGUF models): report.md, study.json,
+// program over dumps and, linked with llama.cpp, over GGUF models): report.md, study.json,
 // figures/positions.svg (the cross-model chart, the paper's Figure 10) and figures/NAME.svg per
 // model (its three signals and E(l) with the boundaries, Figures 3-6).
 
