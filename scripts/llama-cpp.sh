@@ -89,23 +89,23 @@ ctest --test-dir "$work/adapter$opt" --output-on-failure
 "$work/adapter$opt/examples/llama_cpp_report" "$model" "the cat sat on the mat" \
   "in the beginning was the word" "then there were three" >/dev/null
 cli="$work/adapter$opt/infoscale/tools/infoscale"  # the `infoscale` program linked with llama.cpp
-step "Entropy function S_L of austen-llama-a by Monte Carlo: infoscale entropy-function (KV cache reused)"
+step "Entropy function S_L of austen-llama-a by Monte Carlo: infoscale entropy-function (KV caches reused)"
 # Three Austen phrases, BOS (0) first: "It is a truth universally acknowledged", "Mr. Darcy was",
 # "She could not help" (ids from models/austen/tokenizer).
 "$cli" entropy-function models/austen/gguf/austen-llama-a-f16.gguf \
   --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0
 "$cli" entropy-function models/austen/gguf/austen-llama-a-f16.gguf \
   --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0 --json > "$work/thermo_llama_a.json"
-# The batched PLM (interop/llama_cpp_batched_lm.hpp): 16 KV sequences, a round of 16 samples per
-# decode. The same uniforms; a draw can flip where float rounding moves a CDF boundary, so per prompt
-# the two estimates must agree within 4 combined SE; the decode counts and times are printed.
+# The default is the batched PLM (interop/llama_cpp_batched_lm.hpp): 16 KV sequences, a round of 16
+# samples per decode. --batch 1 is the one-sequence PLM: the same uniforms, but a draw can flip where
+# float rounding moves a CDF boundary, so per prompt the two estimates must agree within 4 combined SE.
 "$cli" entropy-function models/austen/gguf/austen-llama-a-f16.gguf \
-  --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0 --batch 16 --json \
-  > "$work/thermo_llama_a_batch16.json"
-python3 - "$work/thermo_llama_a.json" "$work/thermo_llama_a_batch16.json" <<'PY'
+  --tokens tests/fixtures/gguf/thermo_prompts.txt --samples 64 --max-length 16 --seed 0 --batch 1 --json \
+  > "$work/thermo_llama_a_batch1.json"
+python3 - "$work/thermo_llama_a_batch1.json" "$work/thermo_llama_a.json" <<'PY'
 import json, math, sys
 one, many = (json.load(open(p)) for p in sys.argv[1:3])
-assert many["batch"] == 16, many["batch"]
+assert (one["batch"], many["batch"], many["kv"]) == (1, 16, "per-sequence"), (one["batch"], many["batch"])
 for p, q in zip(one["prompts"], many["prompts"]):
     z = (p["entropy"] - q["entropy"]) / math.hypot(p["standard_error"], q["standard_error"])
     print(f"prompt {p['stream']}: S_L {p['entropy']:.4f} +- {p['standard_error']:.4f} (batch 1, {p['seconds']:.2f} s)"
@@ -219,20 +219,29 @@ if [ "$mode" = bench ]; then
   done
   step "The entropy function's cost: one KV sequence against a batch of them (Release, 1 thread)"
   for length in 16 64; do
-    for batch in 1 16 64; do
+    for run in 1:per-sequence 16:per-sequence 64:per-sequence 16:unified 64:unified; do
       OMP_WAIT_POLICY=passive "$work/adapter-O3/infoscale/tools/infoscale" entropy-function \
         models/austen/gguf/austen-llama-a-f16.gguf --tokens tests/fixtures/gguf/thermo_prompts.txt \
-        --samples 64 --max-length "$length" --seed 0 --batch "$batch" --json > "$work/thermo_cost_${length}_$batch.json"
+        --samples 64 --max-length "$length" --seed 0 --batch "${run%%:*}" --kv "${run#*:}" --json \
+        > "$work/thermo_cost_${length}_${run%%:*}_${run#*:}.json"
     done
+  done
+  # The 8 x 512, 32,000-token random model: weights 16x larger, so batching pays more (one prompt).
+  head -n 1 tests/fixtures/gguf/thermo_prompts.txt > "$work/thermo_one_prompt.txt"
+  for run in 1:per-sequence 16:per-sequence 16:unified; do
+    OMP_WAIT_POLICY=passive "$work/adapter-O3/infoscale/tools/infoscale" entropy-function "$large" \
+      --tokens "$work/thermo_one_prompt.txt" --samples 32 --max-length 16 --seed 0 --batch "${run%%:*}" \
+      --kv "${run#*:}" --json > "$work/thermo_cost_large_${run%%:*}_${run#*:}.json"
   done
   python3 - "$work"/thermo_cost_*.json <<'PY'
 import json, sys
-for path in sorted(sys.argv[1:], key=lambda p: [int(x) for x in p[:-5].split("_")[-2:]]):
-    j = json.load(open(path))
+runs = [json.load(open(path)) for path in sys.argv[1:]]
+for j in sorted(runs, key=lambda j: (j["model"], j["max_length"], j["kv"] == "unified", j["batch"])):
     p = j["prompts"]
     evals, seconds = sum(q["evaluations"] for q in p), sum(q["seconds"] for q in p)
     estimates = ", ".join("%.2f +- %.2f" % (q["entropy"], q["standard_error"]) for q in p)
-    print("L = %2d, batch %2d: %5d next-token laws in %6.2f s, %.3f ms each; S_L = %s"
-          % (j["max_length"], j["batch"], evals, seconds, 1e3 * seconds / evals, estimates))
+    print("%s, L = %2d, batch %2d (%s): %5d next-token laws in %6.2f s, %.3f ms each; S_L = %s"
+          % (j["model"].split("/")[-1], j["max_length"], j["batch"], j["kv"], evals, seconds, 1e3 * seconds / evals,
+             estimates))
 PY
 fi

@@ -7,4 +7,5 @@
 #include "infoscale/io/mapped_file.hpp"
 #include "infoscale/io/npy.hpp"
 #include "infoscale/io/safetensors.hpp"
+#include "infoscale/io/svg_charts.hpp"
 #include "infoscale/io/token_lines.hpp"

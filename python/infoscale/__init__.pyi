@@ -585,5 +585,18 @@ def claims(inputs: str = 'docs/claims') -> dict:
     counts (verdict -> rows), sources (the files read) and markdown (docs/claims.md's text).
     """
 
+def svg_line_chart(labels: Sequence[str], xs: Sequence[Sequence[float]], ys: Sequence[Sequence[float]], *, title: str, xlabel: str, ylabel: str, step: bool = False, threshold: float | None = None, threshold_label: str = '') -> str:
+    """
+    An SVG line chart (560 x 360) of series k = (xs[k], ys[k]) named labels[k]; step=True draws
+    staircases (CDFs); threshold draws a dashed vertical line labelled threshold_label.
+    Non-finite values raise infoscale.Error.
+    """
+
+def svg_scatter_panels(titles: Sequence[str], points: Sequence[Sequence[Sequence[float]]], labels: Sequence[Sequence[str]], *, xlabel: str = 'MDS 1', ylabel: str = 'MDS 2') -> str:
+    """
+    Side-by-side SVG scatter panels (300 x 300 each, equal axis scales): panel k has the title
+    titles[k] and the points points[k] ((x, y) pairs) labelled labels[k].
+    """
+
 from .pipeline import LayerAnalysis as LayerAnalysis, analyse_dump as analyse_dump, analyse_layers as analyse_layers
 from .report import LayerReport as LayerReport

@@ -7,6 +7,8 @@ rounding). A convex function bounded above on R^d is constant and the entropy is
 counterexamples are expected for every non-constant entropy.
 """
 
+from typing import Annotated
+
 import numpy
 from numpy.typing import NDArray
 
@@ -175,6 +177,14 @@ def check_entropy_convexity(manifold: str, words: int, temperature: float = 1.0,
     -------
     ConvexityReport
         Points in the manifold's coordinates (R^{M+1} for S^M, angles for tori).
+    """
+
+def classical_mds(distances: Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='F')], dimensions: int = 2) -> Annotated[NDArray[numpy.float64], dict(shape=(None, None), order='F')]:
+    """
+    Classical (Torgerson) MDS: (n, dimensions) coordinates whose distances approximate the (n, n)
+    distance matrix (finite, >= 0, symmetric, zero diagonal): the top eigenvectors of
+    -1/2 J (D*D) J scaled by the square roots of their eigenvalues (clipped at 0), each axis'
+    sign fixed so that its largest-magnitude coordinate is positive.
     """
 
 entropy_manifolds: tuple = ...

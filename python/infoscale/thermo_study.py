@@ -253,18 +253,24 @@ def next_token_distance_matrix(plm: Any, prompts: Sequence[np.ndarray], metric: 
 
 
 def classical_mds(d: np.ndarray) -> np.ndarray:
-    """Classical (Torgerson) MDS in 2 dimensions: the top eigenvectors of -1/2 J D^2 J, signs fixed
-    so that the largest-magnitude coordinate of each axis is positive (deterministic output)."""
-    k = len(d)
-    j = np.eye(k) - np.ones((k, k)) / k
-    b = -0.5 * j @ (d ** 2) @ j
-    w, v = np.linalg.eigh(b)
-    order = np.argsort(w)[::-1][:2]
-    coords = v[:, order] * np.sqrt(np.maximum(w[order], 0.0))
-    for a in range(coords.shape[1]):
-        if coords[np.argmax(np.abs(coords[:, a])), a] < 0:
-            coords[:, a] *= -1
-    return coords
+    """Classical (Torgerson) MDS in 2 dimensions (the library's manifold/classical_mds.hpp)."""
+    return _core.manifold.classical_mds(np.asarray(d, dtype=np.float64), 2)
+
+
+def _line_chart(series: Dict[str, Any], *, title: str, xlabel: str, ylabel: str, step: bool = False,
+                vline=None) -> str:
+    """The library's SVG line chart (io/svg_charts.hpp) of name -> (x, y)."""
+    return _core.svg_line_chart(list(series), [np.asarray(x, float).tolist() for x, _ in series.values()],
+                                [np.asarray(y, float).tolist() for _, y in series.values()], title=title,
+                                xlabel=xlabel, ylabel=ylabel, step=step, threshold=vline[0] if vline else None,
+                                threshold_label=vline[1] if vline else "")
+
+
+def _scatter_panels(panels: Sequence[Any]) -> str:
+    """The library's SVG scatter panels (io/svg_charts.hpp) of (title, points (n, 2), labels)."""
+    return _core.svg_scatter_panels([t for t, _, _ in panels],
+                                    [np.asarray(p, float).reshape(-1, 2).tolist() for _, p, _ in panels],
+                                    [list(labels) for _, _, labels in panels])
 
 
 # --- 4. Conjecture 6.4 in the decoder's phase space ---------------------------------------------------------
@@ -450,8 +456,6 @@ class ThermoStudy:
         return "\n".join(out) + "\n"
 
     def write(self, out: os.PathLike) -> Dict[str, str]:
-        from .svg import line_chart, scatter_panels
-
         out = pathlib.Path(out)
         (out / "figures").mkdir(parents=True, exist_ok=True)
         paths = {"markdown": out / "thermo.md", "json": out / "thermo.json"}
@@ -465,7 +469,7 @@ class ThermoStudy:
                 s = np.sort([p["entropy"] for p in self.results[name]["entropy_function"][r]["prompts"]])
                 series[name] = (s, np.arange(1, len(s) + 1) / len(s))
             p = out / "figures" / f"entropy-function-{r}.svg"
-            p.write_text(line_chart(series, title=f"CDF of S_L(s) over prompts ({r})", xlabel="S_L(s), nats",
+            p.write_text(_line_chart(series, title=f"CDF of S_L(s) over prompts ({r})", xlabel="S_L(s), nats",
                                     ylabel="fraction of prompts", step=True, vline=(self.options.eps, "eps")), encoding="utf-8")
             paths[f"entropy-function-{r}"] = p
         series = {}
@@ -474,7 +478,7 @@ class ThermoStudy:
             q = np.linspace(0, 1, 201)
             series[name] = (np.quantile(h, q), q)
         p = out / "figures" / "next-token-entropy.svg"
-        p.write_text(line_chart(series, title="CDF of the next-token entropy over positions", xlabel="H, nats",
+        p.write_text(_line_chart(series, title="CDF of the next-token entropy over positions", xlabel="H, nats",
                                 ylabel="fraction of positions", vline=(self.options.eps, "eps")), encoding="utf-8")
         paths["next-token-entropy"] = p
         for name in self.models:
@@ -488,7 +492,7 @@ class ThermoStudy:
             d = np.asarray(g[r0]["next_token_matrices"]["js_distance"])
             panels.append((f"{name}: next token, JS distance ({r0})", classical_mds(d), [str(i) for i in range(len(d))]))
             p = out / "figures" / f"moduli-{name}.svg"
-            p.write_text(scatter_panels(panels), encoding="utf-8")
+            p.write_text(_scatter_panels(panels), encoding="utf-8")
             paths[f"moduli-{name}"] = p
         return {k: str(v) for k, v in paths.items()}
 

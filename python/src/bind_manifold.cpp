@@ -282,6 +282,17 @@ void bind_manifold(nb::module_& m) {
       "hessian_points"_a = 200, "scale"_a = 2.0, "step"_a = 1e-3, "tolerance"_a = 1e-7, "keep_examples"_a = 3,
       "seed"_a = 0, "stream"_a = 0, check_entropy_doc);
 
+  g.def(
+      "classical_mds",
+      [](const Eigen::MatrixXd& distances, std::size_t dimensions) {
+        return classical_mds(distances, dimensions);
+      },
+      "distances"_a, "dimensions"_a = 2,
+      "Classical (Torgerson) MDS: (n, dimensions) coordinates whose distances approximate the (n, n)\n"
+      "distance matrix (finite, >= 0, symmetric, zero diagonal): the top eigenvectors of\n"
+      "-1/2 J (D*D) J scaled by the square roots of their eigenvalues (clipped at 0), each axis'\n"
+      "sign fixed so that its largest-magnitude coordinate is positive.");
+
   nb::list names;
   for (const char* n : proxy_names) names.append(n);
   g.attr("entropy_manifolds") = nb::tuple(names);

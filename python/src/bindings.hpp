@@ -183,5 +183,6 @@ void bind_hvib(nb::module_& m);
 void bind_lm(nb::module_& m);
 void bind_manifold(nb::module_& m);
 void bind_claims(nb::module_& m);
+void bind_svg(nb::module_& m);
 
 }  // namespace infoscale::python

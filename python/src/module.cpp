@@ -47,4 +47,5 @@ NB_MODULE(_core, m) {
   infoscale::python::bind_lm(m);
   infoscale::python::bind_manifold(m);
   infoscale::python::bind_claims(m);
+  infoscale::python::bind_svg(m);
 }

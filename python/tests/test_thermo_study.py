@@ -16,7 +16,7 @@ import infoscale
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
-from infoscale import lm, thermo_study  # noqa: E402
+from infoscale import Error, lm, thermo_study  # noqa: E402
 from infoscale.hf.plm import DecoderPLM, sentence_final_tokens  # noqa: E402
 from infoscale.models import load_shipped  # noqa: E402
 
@@ -147,6 +147,34 @@ def test_classical_mds_recovers_a_planar_configuration():
     d = np.linalg.norm(x[:, None] - x[None], axis=-1)
     y = thermo_study.classical_mds(d)
     np.testing.assert_allclose(np.linalg.norm(y[:, None] - y[None], axis=-1), d, atol=1e-10)
+    # numpy's route: eigh of the double-centred squared distances, top two axes, the same signs.
+    j = np.eye(9) - np.ones((9, 9)) / 9
+    w, v = np.linalg.eigh(-0.5 * j @ (d ** 2) @ j)
+    ref = v[:, ::-1][:, :2] * np.sqrt(w[::-1][:2])
+    ref *= np.sign(ref[np.argmax(np.abs(ref), axis=0), [0, 1]])
+    np.testing.assert_allclose(y, ref, atol=1e-10)
+    with pytest.raises(Error, match="not symmetric"):
+        thermo_study.classical_mds(d + np.triu(np.ones((9, 9)), 1))
+    with pytest.raises(Error, match="not square"):
+        thermo_study.classical_mds(d[:3])
+
+
+def test_svg_charts_are_the_library_s():
+    from infoscale import svg_line_chart, svg_scatter_panels
+
+    svg = svg_line_chart(["a", "b<"], [[0.0, 1.0], [2.0]], [[0.0, 1.0], [0.5]], title="t", xlabel="x", ylabel="y",
+                         step=True, threshold=1.5, threshold_label="eps")
+    assert svg.startswith("<svg") and svg.count("<polyline") == 2 and "b&lt;" in svg and "eps</text>" in svg
+    # The x range 0..2 padded by 4% onto the 354-pixel panel at x = 66: x = 0 is at 66 + 0.08/2.16 * 334.
+    assert f'points="{66 + 0.08 / 2.16 * 354:.1f},' in svg
+    with pytest.raises(Error, match="non-finite"):
+        svg_line_chart(["a"], [[0.0, float("nan")]], [[0.0, 1.0]], title="t", xlabel="x", ylabel="y")
+    with pytest.raises(Error, match="2 x values and 1 y values"):
+        svg_line_chart(["a"], [[0.0, 1.0]], [[0.0]], title="t", xlabel="x", ylabel="y")
+    panels = svg_scatter_panels(["p"], [[(0.0, 0.0), (1.0, 1.0)]], [["0", "1"]])
+    assert panels.count("<circle") == 2
+    with pytest.raises(Error, match="2 points and 1 labels"):
+        svg_scatter_panels(["p"], [[(0.0, 0.0), (1.0, 1.0)]], [["0"]])
 
 
 def _tiny_options(**kw):

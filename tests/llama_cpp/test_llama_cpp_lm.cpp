@@ -335,8 +335,10 @@ namespace {
 // The batched PLM's rows come from batches of several sequences (matrix-matrix kernels), so they are
 // checked against a fresh one-batch decode at default_tolerance and plain_f32_tolerance (above).
 void check_batched_rows(llama_model* m, const std::vector<token>& preamble, const std::vector<token>& base,
-                        const llama_context_params& params, double tolerance) {
-  llama_cpp_batched_lm lm(m, params, 4, {.temperature = 0.8, .preamble = preamble});
+                        const llama_context_params& params, double tolerance, llama_batched_kv layout) {
+  llama_cpp_batched_lm lm(m, params, 4, {.temperature = 0.8, .preamble = preamble}, layout);
+  const bool unified = layout == llama_batched_kv::unified;
+  CHECK(lm.layout() == layout);
   const std::size_t v = lm.vocab().size();
   CHECK(lm.slots() == 4);
   const std::vector<token> p(base.begin(), base.begin() + 3);
@@ -353,12 +355,12 @@ void check_batched_rows(llama_model* m, const std::vector<token>& preamble, cons
   };
   const std::size_t n = preamble.size() + 3;
   const std::vector<call> calls{
-      // p twice (one group: decoded once, on sequences 0 and 1), q on sequence 2
-      {{0, 1, 2}, {p, p, q}, 2 * n},
+      // p twice (unified: one group, decoded once on sequences 0 and 1), q on sequence 2
+      {{0, 1, 2}, {p, p, q}, unified ? 2 * n : 3 * n},
       // each grows by a different word: three groups of one token
       {{0, 1, 2}, {plus(p, base[3]), plus(p, base[4]), plus(q, base[3])}, 3},
-      // sequences 0 and 1 back to p: one group re-decoding p's last token on both
-      {{4, 5}, {p, p}, 1},
+      // sequences 0 and 1 back to p: p's last token re-decoded (unified: once, on both)
+      {{4, 5}, {p, p}, unified ? 1u : 2u},
       // sample 6 on sequence 2: q, a prefix of what it holds
       {{6}, {q}, 1},
   };
@@ -395,17 +397,22 @@ void check_batched_rows(llama_model* m, const std::vector<token>& preamble, cons
 TEST_CASE("llama_cpp_batched_lm: rows equal fresh contexts', with shared, grown and trimmed sequences") {
   SUBCASE("tiny random GGUF") {
     const token bos = static_cast<token>(llama_vocab_bos(llama_model_get_vocab(tiny())));
-    check_batched_rows(tiny(), {bos}, {5, 17, 3, 42, 8}, context_params(), default_tolerance);
-    check_batched_rows(tiny(), {bos}, {5, 17, 3, 42, 8}, plain_context_params(), plain_f32_tolerance);
+    for (const auto layout : {llama_batched_kv::per_sequence, llama_batched_kv::unified}) {
+      check_batched_rows(tiny(), {bos}, {5, 17, 3, 42, 8}, context_params(), default_tolerance, layout);
+      check_batched_rows(tiny(), {bos}, {5, 17, 3, 42, 8}, plain_context_params(), plain_f32_tolerance,
+                         layout);
+    }
   }
   SUBCASE("austen-llama-a") {
-    check_batched_rows(austen(), {0}, tokenize(austen(), "It is a truth universally acknowledged"),
-                       context_params(), default_tolerance);
+    for (const auto layout : {llama_batched_kv::per_sequence, llama_batched_kv::unified})
+      check_batched_rows(austen(), {0}, tokenize(austen(), "It is a truth universally acknowledged"),
+                         context_params(), default_tolerance, layout);
   }
 }
 
-TEST_CASE(
-    "llama_cpp_batched_lm: a Monte Carlo round costs one decode per step and agrees with llama_cpp_lm") {
+namespace {
+
+void check_batched_monte_carlo(llama_batched_kv layout) {
   const std::vector<token> preamble{0};
   const auto prompt = tokenize(austen(), "It is a truth universally acknowledged, that");
   monte_carlo_options o;
@@ -415,7 +422,7 @@ TEST_CASE(
   o.stream = 3;
   o.record_samples = true;
   o.batch = 8;
-  llama_cpp_batched_lm batched(austen(), context_params(256), 8, {.preamble = preamble});
+  llama_cpp_batched_lm batched(austen(), context_params(256), 8, {.preamble = preamble}, layout);
   const auto b = monte_carlo_entropy_function(batched, prompt, o);
   // A round's step t decodes every active sample's word in one llama_decode; step 0 decodes the
   // prompt once for all 8 (round 1: preamble + prompt; round 2: its last token again).
@@ -436,7 +443,7 @@ TEST_CASE(
   MESSAGE("largest |batched energy - fresh energy| " << worst);
   CHECK(worst <= static_cast<double>(o.max_length + 1) * default_tolerance);
   {
-    llama_cpp_batched_lm again(austen(), context_params(256), 8, {.preamble = preamble});
+    llama_cpp_batched_lm again(austen(), context_params(256), 8, {.preamble = preamble}, layout);
     const auto c = monte_carlo_entropy_function(again, prompt, o);
     CHECK(c.chain_rule.entropy == b.chain_rule.entropy);  // bit for bit
     CHECK(c.direct.entropy == b.direct.entropy);
@@ -459,8 +466,20 @@ TEST_CASE(
   CHECK(batched.stats().decodes * 4 < sequential.stats().decodes);
 }
 
+}  // namespace
+
+TEST_CASE(
+    "llama_cpp_batched_lm: a Monte Carlo round costs one decode per step and agrees with llama_cpp_lm") {
+  SUBCASE("per-sequence KV") {
+    check_batched_monte_carlo(llama_batched_kv::per_sequence);
+  }
+  SUBCASE("unified KV") {
+    check_batched_monte_carlo(llama_batched_kv::unified);
+  }
+}
+
 TEST_CASE("llama_cpp_batched_lm: bad calls and options are clear infoscale::error") {
-  llama_cpp_batched_lm lm(tiny(), context_params(64), 4);
+  llama_cpp_batched_lm lm(tiny(), context_params(64), 4, {}, llama_batched_kv::unified);
   const std::size_t v = lm.vocab().size();
   std::vector<double> out(2 * v);
   const std::vector<sentence> two{{5, 6}, {5, 7}};
@@ -477,10 +496,10 @@ TEST_CASE("llama_cpp_batched_lm: bad calls and options are clear infoscale::erro
   const std::vector<sentence> outside{{5}, {5, static_cast<token>(v)}};
   CHECK_THROWS_WITH_AS(lm.next_log_probabilities_batch(std::vector<std::size_t>{0, 1}, outside, out),
                        doctest::Contains("outside llama's vocabulary"), infoscale::error);
-  const std::vector<sentence> too_long{{5}, sentence(lm.context_size() + 1, 5)};
+  const std::vector<sentence> too_long{{5}, sentence(lm.sequence_context_size() + 1, 5)};
   CHECK_THROWS_WITH_AS(lm.next_log_probabilities_batch(std::vector<std::size_t>{0, 1}, too_long, out),
                        doctest::Contains("n_ctx"), infoscale::error);
-  // Four distinct sequences of n_ctx / 2 tokens need twice the cells the cache has.
+  // Four distinct sequences of n_ctx / 2 tokens need twice the cells the unified cache has.
   const std::size_t half = lm.context_size() / 2;
   std::vector<sentence> full;
   for (token t = 0; t < 4; ++t) full.push_back(sentence(half, 10 + t));
@@ -498,4 +517,12 @@ TEST_CASE("llama_cpp_batched_lm: bad calls and options are clear infoscale::erro
   lm.next_log_probabilities_batch(std::vector<std::size_t>{0, 1}, two, out);
   CHECK(std::isfinite(out[0]));
   CHECK(std::isfinite(out[v]));
+  // Per sequence, a sequence has n_ctx / slots cells (at least 256: llama.cpp pads each stream).
+  llama_cpp_batched_lm streams(tiny(), context_params(64), 4);
+  CHECK(streams.layout() == llama_batched_kv::per_sequence);
+  CHECK(streams.sequence_context_size() * 4 == streams.context_size());
+  const std::vector<sentence> too_long_for_a_stream{{5}, sentence(streams.sequence_context_size() + 1, 5)};
+  CHECK_THROWS_WITH_AS(
+      streams.next_log_probabilities_batch(std::vector<std::size_t>{0, 1}, too_long_for_a_stream, out),
+      doctest::Contains("more than a sequence's n_ctx"), infoscale::error);
 }

@@ -4,17 +4,21 @@
 // at temperature T), but with one KV sequence per Monte Carlo sample, so that a round's samples are
 // answered by one llama_decode per step instead of one each.
 //
-// Slots: the context has `slots` sequences (n_seq_max) in one unified KV cache (kv_unified), and
-// sample id i uses sequence i % slots; two rows of one call on the same sequence are an error, so
-// entropy_function_monte_carlo runs with options.batch <= slots. Each sequence remembers its tokens;
-// per call, a row's sequence keeps the longest common prefix with preamble + prefix (minus the last
-// token, whose logits are needed) and drops the rest (llama_memory_seq_rm). Rows asking for the same
-// tokens from the same kept length are decoded once, the tokens tagged with all their sequences: a
-// round's first step (every sample at the bare prompt) costs one prompt decode, and the prompt's
-// KV cells are shared by all samples.
+// Slots: the context has `slots` sequences (n_seq_max), and sample id i uses sequence i % slots;
+// two rows of one call on the same sequence are an error, so entropy_function_monte_carlo runs with
+// options.batch <= slots. Each sequence remembers its tokens; per call, a row's sequence keeps the
+// longest common prefix with preamble + prefix (minus the last token, whose logits are needed) and
+// drops the rest (llama_memory_seq_rm). Two KV layouts (llama_batched_kv):
+//  - per_sequence (the default; kv_unified = false): each sequence has its own n_ctx / slots cells
+//    and attends over them only, so a step costs the same per sample whatever the batch; the prompt
+//    is decoded once per sequence (in the round's first step, in one llama_decode);
+//  - unified (kv_unified = true): one pool of n_ctx cells; rows asking for the same tokens from the
+//    same kept length are decoded once, the tokens tagged with all their sequences, so the prompt's
+//    cells are shared, but every token attends over (masked) cells of every sequence, which grows
+//    with batch x length (measured in examples/llama_cpp/README.md).
 //
-// A sequence may hold at most min(n_ctx, the model's n_ctx_train) tokens; the KV cells are shared,
-// so a full cache is a decode error that says to raise n_ctx.
+// A sequence may hold at most min(its cells, the model's n_ctx_train) tokens; a full unified cache
+// is a decode error that says to raise n_ctx.
 //
 // Numbers: a row equals llama_cpp_lm's and a fresh context's up to float rounding: the batch shapes
 // change ggml's matmul blocking (tests/llama_cpp/test_llama_cpp_lm.cpp states the tolerance). Two
@@ -45,6 +49,9 @@
 
 namespace infoscale::interop {
 
+/// How the batched PLM's sequences share the KV cache (above).
+enum class llama_batched_kv { per_sequence, unified };
+
 /// A batched PLM over a llama.cpp model and a context it owns, with `slots` KV sequences. The model
 /// is borrowed and must outlive it. Movable, not copyable.
 class llama_cpp_batched_lm {
@@ -52,11 +59,16 @@ class llama_cpp_batched_lm {
   /// llama.cpp's LLAMA_MAX_SEQ (src/llama-cparams.h, not in llama.h).
   static constexpr std::size_t max_slots = 256;
 
-  /// params.n_seq_max and params.kv_unified are set here; params.n_ctx is the KV cells shared by all
-  /// sequences (a round of B samples of length L after a prompt of n needs about n + B (L + 1)).
+  /// params.n_seq_max and params.kv_unified are set here; params.n_ctx is the KV cells of all
+  /// sequences together (per_sequence: each gets n_ctx / slots, rounded up to 256 by llama.cpp;
+  /// unified: a round of B samples of length L after a prompt of n needs about n + B (L + 2)).
   llama_cpp_batched_lm(llama_model* model, llama_context_params params, std::size_t slots,
-                       llama_cpp_lm_options options = {})
-      : model_(model), options_(std::move(options)), vocab_(detail::llama_vocabulary(model, function_name)) {
+                       llama_cpp_lm_options options = {},
+                       llama_batched_kv layout = llama_batched_kv::per_sequence)
+      : model_(model),
+        options_(std::move(options)),
+        vocab_(detail::llama_vocabulary(model, function_name)),
+        unified_(layout == llama_batched_kv::unified) {
     if (slots == 0 || slots > max_slots)
       infoscale::detail::raise(function_name, "slots",
                                "is " + std::to_string(slots) + ", must be 1.." + std::to_string(max_slots) +
@@ -64,11 +76,12 @@ class llama_cpp_batched_lm {
     check_positive(options_.temperature, function_name, "options.temperature");
     check_tokens(options_.preamble, function_name, "preamble");
     params.n_seq_max = static_cast<std::uint32_t>(slots);
-    params.kv_unified = true;
+    params.kv_unified = unified_;
     context_.reset(llama_init_from_model(model, params));
     if (!context_)
       infoscale::detail::raise(function_name, "params", "were refused: llama_init_from_model failed");
     n_ctx_ = llama_n_ctx(context_.get());
+    n_ctx_seq_ = llama_n_ctx_seq(context_.get());
     n_ctx_train_ = static_cast<std::size_t>(std::max<std::int32_t>(1, llama_model_n_ctx_train(model)));
     n_batch_ = std::max<std::uint32_t>(1, llama_n_batch(context_.get()));
     state_ = std::make_unique<state>();
@@ -87,6 +100,11 @@ class llama_cpp_batched_lm {
   [[nodiscard]] const std::vector<token>& preamble() const noexcept { return options_.preamble; }
   [[nodiscard]] std::size_t slots() const noexcept { return state_->cached.size(); }
   [[nodiscard]] std::size_t context_size() const noexcept { return n_ctx_; }
+  /// The cells one sequence may fill (n_ctx when unified).
+  [[nodiscard]] std::size_t sequence_context_size() const noexcept { return n_ctx_seq_; }
+  [[nodiscard]] llama_batched_kv layout() const noexcept {
+    return unified_ ? llama_batched_kv::unified : llama_batched_kv::per_sequence;
+  }
   [[nodiscard]] llama_context* context() const noexcept { return context_.get(); }
   [[nodiscard]] const llama_cpp_lm_stats& stats() const noexcept { return state_->stats; }
   /// The token ids now in sequence `slot` (preamble included).
@@ -148,11 +166,11 @@ class llama_cpp_batched_lm {
             function, "prefixes[" + std::to_string(r) + "]",
             "is empty and so is the preamble: llama.cpp needs at least one token to produce "
             "logits (put BOS in the preamble or the prefix)");
-      if (q.tokens.size() > std::min<std::size_t>(n_ctx_, n_ctx_train_))
+      if (q.tokens.size() > std::min(n_ctx_seq_, n_ctx_train_))
         infoscale::detail::raise(
             function, "prefixes[" + std::to_string(r) + "]",
             "has " + std::to_string(q.tokens.size()) +
-                " tokens with the preamble, more than the context's n_ctx = " + std::to_string(n_ctx_) +
+                " tokens with the preamble, more than a sequence's n_ctx = " + std::to_string(n_ctx_seq_) +
                 " or the model's training context " + std::to_string(n_ctx_train_));
     }
     s.stats.calls += rows;
@@ -175,12 +193,13 @@ class llama_cpp_batched_lm {
       }
       s.stats.reused_tokens += q.keep;
     }
-    // Rows with the same tokens and the same kept length form one group, decoded once.
+    // Unified: rows with the same tokens and the same kept length form one group, decoded once.
+    // Per sequence: a token cannot be in two streams, so every row is its own group.
     std::vector<std::size_t> group_of(rows);
     std::vector<group> groups;
     for (std::size_t r = 0; r < rows; ++r) {
       const request& q = requests[r];
-      std::size_t g = 0;
+      std::size_t g = unified_ ? 0 : groups.size();
       while (g < groups.size() &&
              !(requests[groups[g].first].keep == q.keep && requests[groups[g].first].tokens == q.tokens))
         ++g;
@@ -253,11 +272,11 @@ class llama_cpp_batched_lm {
       s.stats.decoded_tokens += static_cast<std::size_t>(b.n_tokens);
       if (rc != 0) {
         forget();  // part of the batch may remain: nothing is trusted
-        infoscale::detail::raise("llama_cpp_batched_lm::next_log_probabilities_batch", "prefixes",
-                                 "could not be decoded: llama_decode returned " + std::to_string(rc) +
-                                     (rc == 1 ? " (no room in the KV cache: raise n_ctx, now " +
-                                                    std::to_string(n_ctx_) + ", or use fewer slots)"
-                                              : std::string()));
+        infoscale::detail::raise(
+            "llama_cpp_batched_lm::next_log_probabilities_batch", "prefixes",
+            "could not be decoded: llama_decode returned " + std::to_string(rc) +
+                (rc == 1 ? " (no room in the KV cache: raise n_ctx, now " + std::to_string(n_ctx_) + ")"
+                         : std::string()));
       }
       for (const std::size_t g : pending) {
         const float* z = llama_get_logits_ith(context_.get(), groups[g].logits_index);
@@ -295,7 +314,9 @@ class llama_cpp_batched_lm {
   llama_cpp_lm_options options_;
   vocabulary vocab_;
   std::unique_ptr<llama_context, context_deleter> context_;
+  bool unified_ = false;
   std::uint32_t n_ctx_ = 0;
+  std::size_t n_ctx_seq_ = 0;    // cells one sequence may fill
   std::size_t n_ctx_train_ = 0;  // positions a sequence may use
   std::uint32_t n_batch_ = 1;
   std::unique_ptr<state> state_;
