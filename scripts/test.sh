@@ -50,7 +50,7 @@ bash python/test.sh
 step "llama.cpp eval-callback adapter against llama.cpp 0c1e570 (llama-cpp-python 0.3.36 sdist)"
 INFOSCALE_JOBS="$jobs" bash scripts/llama-cpp.sh
 
-step "Fuzz the npy and safetensors readers (libFuzzer, ASan + UBSan, 20 s each)"
+step "Fuzz the npy, safetensors and token-line readers (libFuzzer, ASan + UBSan, 20 s side by side)"
 bash fuzz/run.sh 20
 
 step "Install, then an outside project finds the package"

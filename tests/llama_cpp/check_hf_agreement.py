@@ -1,4 +1,4 @@
-"""S_L(s) of the shipped austen-llama-a through llama.cpp (llama_cpp_entropy_function's JSON, the
+"""S_L(s) of the shipped austen-llama-a through llama.cpp (`infoscale entropy-function --json`, the
 GGUF) against the same library Monte Carlo through Hugging Face (infoscale.hf.plm.DecoderPLM, the
 safetensors): same seed, streams, samples and max_length, so the draws share their uniforms and
 differ only where f16 noise flips a near-tie. Fails unless every prompt agrees within 4 combined
