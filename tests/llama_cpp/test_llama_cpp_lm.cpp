@@ -385,7 +385,7 @@ void check_batched_rows(llama_model* m, const std::vector<token>& preamble, cons
   CHECK(worst <= tolerance);
   CHECK(lm.stats().decodes == calls.size());  // each call fits one llama_decode
   // next_log_probabilities goes through sequence 0 and matches a batched row of the same prefix.
-  std::vector<double> single(v), row(v);
+  std::vector<double> single(v);
   lm.next_log_probabilities(plus(p, base[3]), single);
   CHECK(max_abs_difference(
             single, fresh_log_probabilities(m, concat(preamble, plus(p, base[3])), params, 0.8).back()) <=
