@@ -7,7 +7,7 @@ d = 8192) over 100,000 sentences on 8 and 64 GPUs.
 Each rank gathers one LayerState to rank 0 at the end of collection (nothing is exchanged per
 batch): header 16 B + checksum 8 B + per part a sequence list (16 + 16 S_r B) and
   CKA:        20 + (L + 1) (8 + 8 S_r) + L (8 + 8 S_r)      per-sequence HSIC terms, L + 1 hidden states
-  attention:  8 + (8 + 8 L S_r) + (8 + 8 S_r)              JS sums of L pairs (pair 0 a placeholder) + rows
+  attention:  16 + (8 + 8 L S_r) + (8 + 8 S_r)             first pair, JS sums of L pairs (pair 0 a placeholder) + rows
   probes:     8 + T (8 + 8 N_r) + 20 + (L + 1)(8 + 4 d N_r)   labels of T tasks, float32 features
 for S_r sequences and N_r tokens on the rank.
 """
@@ -32,7 +32,7 @@ def closed_form(L: int, d: int, S: int, N: int, tasks: int, probes: bool = True,
         b += shard + 8 + tasks * (8 + 8 * N) + 8 + 8 + 4 + (L + 1) * (8 + 4 * d * N)
     b += 4
     if attention:
-        b += shard + 8 + (8 + 8 * L * S) + (8 + 8 * S)
+        b += shard + 8 + 8 + (8 + 8 * L * S) + (8 + 8 * S)  # pairs, first pair, sums, rows
         b += 8 + 3 + 8 + 8 + 4 + 4  # attention dtype "F32", heads, positions, padding, causal
     return b
 

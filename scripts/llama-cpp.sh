@@ -176,6 +176,9 @@ expect_usage_error "is not NAME:FAMILY:DUMP or NAME:FAMILY:MODEL.gguf" \
 expect_usage_error "a GGUF model needs --tokens" "$cli" layers models/austen/gguf/austen-llama-a-f16.gguf
 expect_usage_error "--tokens and --labels are for GGUF models" "$cli" layers tests/fixtures/minilm/minilm_pride.safetensors \
   --tokens tests/fixtures/gguf/layer_segments.txt
+# --kv chooses between layouts of several KV sequences: with one sequence it is a usage error, not ignored.
+expect_usage_error "needs several KV sequences" "$cli" entropy-function models/austen/gguf/austen-llama-a-f16.gguf \
+  --tokens tests/fixtures/gguf/thermo_prompts.txt --batch 1 --kv unified
 # A prompt file with a token outside the vocabulary: a named error (exit 1), not a crash.
 printf '0 40 41\n0 99999999\n' > "$work/bad_prompts.txt"
 rc=0
@@ -219,19 +222,21 @@ if [ "$mode" = bench ]; then
   done
   step "The entropy function's cost: one KV sequence against a batch of them (Release, 1 thread)"
   for length in 16 64; do
-    for run in 1:per-sequence 16:per-sequence 64:per-sequence 16:unified 64:unified; do
+    for run in 1: 16:per-sequence 64:per-sequence 16:unified 64:unified; do  # --kv needs --batch > 1
+      kv=${run#*:}
       OMP_WAIT_POLICY=passive "$work/adapter-O3/infoscale/tools/infoscale" entropy-function \
         models/austen/gguf/austen-llama-a-f16.gguf --tokens tests/fixtures/gguf/thermo_prompts.txt \
-        --samples 64 --max-length "$length" --seed 0 --batch "${run%%:*}" --kv "${run#*:}" --json \
+        --samples 64 --max-length "$length" --seed 0 --batch "${run%%:*}" ${kv:+--kv "$kv"} --json \
         > "$work/thermo_cost_${length}_${run%%:*}_${run#*:}.json"
     done
   done
   # The 8 x 512, 32,000-token random model: weights 16x larger, so batching pays more (one prompt).
   head -n 1 tests/fixtures/gguf/thermo_prompts.txt > "$work/thermo_one_prompt.txt"
-  for run in 1:per-sequence 16:per-sequence 16:unified; do
+  for run in 1: 16:per-sequence 16:unified; do
+    kv=${run#*:}
     OMP_WAIT_POLICY=passive "$work/adapter-O3/infoscale/tools/infoscale" entropy-function "$large" \
       --tokens "$work/thermo_one_prompt.txt" --samples 32 --max-length 16 --seed 0 --batch "${run%%:*}" \
-      --kv "${run#*:}" --json > "$work/thermo_cost_large_${run%%:*}_${run#*:}.json"
+      ${kv:+--kv "$kv"} --json > "$work/thermo_cost_large_${run%%:*}_${run#*:}.json"
   done
   python3 - "$work"/thermo_cost_*.json <<'PY'
 import json, sys

@@ -14,9 +14,9 @@ sequence alone and merged in global order, so the report does not depend on the 
 bit for bit, provided each sequence's activations do: shards are cut on batch boundaries, so every
 batch (and its padding) is the same whatever the world size.
 
-:func:`layer_parallel_reports` makes the ranks pipeline stages instead (S1 and S2): each keeps the
-hidden states of its stage, and the pair that straddles two stages is computed from the earlier
-stage's per-sequence token Grams, sent rank to rank.
+:func:`layer_parallel_reports` makes the ranks pipeline stages instead: each keeps the hidden
+states and attention layers of its stage, and the pairs that straddle two stages are computed from
+the earlier stage's per-sequence token Grams and its last attention layer, sent rank to rank.
 
 ``--interventions`` also runs Experiment 2 with its prompts sharded the same way
 (:mod:`infoscale.distributed_interventions`): each rank generates its prompts' samples under every
@@ -43,7 +43,7 @@ import numpy as np
 
 from . import _core
 from . import layers as _L
-from .pipeline import DEFAULT_WEIGHTS, LayerAnalysis, label_sets
+from .pipeline import DEFAULT_WEIGHTS, LayerAnalysis, _plain, label_sets
 
 Error = _core.Error
 LayerState = _core.layers.LayerState
@@ -68,6 +68,21 @@ class LayerShard(LayerAnalysis):
 
     def state(self) -> LayerState:
         return self._core.state()
+
+    def start_stage_attention(self, layer: int, attention: Any, sequences: Sequence[int]) -> None:
+        """Layer-parallel collection: attention layer ``layer`` of a batch is this pipeline stage's
+        first, kept as the previous layer of the next one; its pair with layer ``layer - 1``, the
+        previous stage's last, is added later (:meth:`add_straddling_attention`)."""
+        self._previous = (int(layer), tuple(int(s) for s in sequences), _plain(attention))
+
+    def add_straddling_attention(self, layer: int, previous: Any, attention: Any, mask: Any,
+                                 sequences: Sequence[int]) -> None:
+        """The pair that straddles two pipeline stages for one batch: attention layer ``layer - 1``
+        (``previous``, the earlier stage's last) against this stage's first, ``layer``; the
+        one-process computation (:meth:`add_attention_layer`) on the same tensors."""
+        self._previous = (int(layer) - 1, tuple(int(s) for s in sequences), _plain(previous))
+        self.add_attention_layer(layer, attention, mask, sequences)
+        self._previous = None
 
     def report(self, *args: Any, **kwargs: Any) -> Any:
         raise Error("infoscale::layer_shard: a shard has no report: merge the ranks' states (LayerState.report)")
@@ -234,10 +249,17 @@ def layer_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, labels: A
 
 
 class _LayerRange:
-    """Passes the hidden states of one pipeline stage (and no attention) to the collector's consumer."""
+    """Passes one pipeline stage's hidden states and attention layers to the collector's consumer.
+    The stage's first attention layer (of a stage after the first) starts each batch's pairs and is
+    kept for the straddling pair; its last (of a stage before the last) is kept for the next stage.
+    Kept layers are spilled to `folder`, a file per batch, so a stage holds one batch's at a time."""
 
-    def __init__(self, inner: Any, hidden: range) -> None:
-        self.inner, self.hidden = inner, hidden
+    def __init__(self, inner: Any, collector: LayerShard, hidden: range, blocks: range, first_stage: bool,
+                 last_stage: bool, folder: str) -> None:
+        self.inner, self.collector, self.hidden, self.blocks = inner, collector, hidden, blocks
+        self.first_stage, self.last_stage, self.folder = first_stage, last_stage, folder
+        self.own_first: List[tuple] = []  # per batch: (sequences, mask, file of blocks[0]'s attention)
+        self.own_last: List[tuple] = []  # per batch: (sequences, mask, file of blocks[-1]'s attention)
 
     def start_batch(self, batch: Any) -> None:
         self.inner.start_batch(batch)
@@ -246,11 +268,52 @@ class _LayerRange:
         if l in self.hidden:
             self.inner.on_hidden(l, hidden)
 
+    def _keep(self, kind: str, attention: np.ndarray) -> str:
+        path = os.path.join(self.folder, f"attention_{kind}_{len(getattr(self, 'own_' + kind))}.npy")
+        np.save(path, attention)
+        return path
+
     def on_attention(self, l: int, weights: Any) -> None:
-        pass
+        if l not in self.blocks:
+            return
+        from .hf.collector import _collected
+
+        sequences = tuple(int(s) for s in self.inner.batch.sequences)
+        attention = None
+        if l == self.blocks[-1] and not self.last_stage:
+            attention = _collected(weights).numpy()
+            self.own_last.append((sequences, self.inner.mask, self._keep("last", attention)))
+        if l == self.blocks[0] and not self.first_stage:
+            attention = _collected(weights).numpy() if attention is None else attention
+            self.own_first.append((sequences, self.inner.mask, self._keep("first", attention)))
+            self.collector.start_stage_attention(l, attention, sequences)
+        else:
+            self.inner.on_attention(l, weights)
 
     def end_batch(self) -> None:
         self.inner.end_batch()
+
+
+def _real_blocks(attention: np.ndarray, mask: np.ndarray) -> list:
+    """Each sequence's attention among its real tokens, [heads, n, n]: what the straddling pair reads
+    (a padded query is skipped, and a real query's mass on padding is masked off)."""
+    blocks = []
+    for b in range(attention.shape[0]):
+        real = np.flatnonzero(mask[b])
+        blocks.append(np.ascontiguousarray(attention[b][:, real][:, :, real]))
+    return blocks
+
+
+def _padded(blocks: list, mask: np.ndarray, shape: tuple, dtype: Any) -> np.ndarray:
+    """The batch tensor back from _real_blocks, zeros at padding (which no JS term reads)."""
+    out = np.zeros(shape, dtype)
+    for b, block in enumerate(blocks):
+        real = np.flatnonzero(mask[b])
+        if block.shape[1:] != (len(real), len(real)):
+            raise Error(f"infoscale::distributed: the previous stage's attention of batch row {b} is "
+                        f"{block.shape[1]} x {block.shape[2]} for {len(real)} real tokens")
+        out[b][np.ix_(range(shape[1]), real, real)] = block
+    return out
 
 
 def stage_of(hidden_states: int, world: int, rank: int) -> range:
@@ -260,18 +323,24 @@ def stage_of(hidden_states: int, world: int, rank: int) -> range:
     return range(rank * hidden_states // world, (rank + 1) * hidden_states // world)
 
 
+def stage_blocks(hidden: range) -> range:
+    """The attention layers (blocks) of a stage holding `hidden`: block k outputs hidden state k + 1."""
+    return range(max(hidden.start, 1) - 1, hidden.stop - 1)
+
+
 def layer_parallel_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, labels: Any = None,
                            batch_size: int = 8, device: Any = None, max_length: Optional[int] = None,
-                           normalizations: Sequence[str] = ("max",), policy: str = "par",
-                           source: Optional[str] = None, spill_dir: Optional[str] = None, blocks: Any = None,
-                           **options: Any) -> Optional[list]:
-    """Layer-parallel collection (S1 and S2; attention drift is not collected this way): rank r is
-    pipeline stage r and keeps the hidden states ``stage_of(L + 1, world, r)`` of every text. Stage
-    r + 1 computes the pair that straddles the stages from stage r's per-sequence token Grams
-    (``LayerShardCore.boundary()``, sent rank to rank), never its hidden states; rank 0 appends the
-    stages' states in rank order and returns the reports (the other ranks None).
+                           attentions: bool = True, causal: bool = False, normalizations: Sequence[str] = ("max",),
+                           policy: str = "par", source: Optional[str] = None, spill_dir: Optional[str] = None,
+                           blocks: Any = None, attention_modules: Any = None, **options: Any) -> Optional[list]:
+    """Layer-parallel collection: rank r is pipeline stage r and keeps the hidden states
+    ``stage_of(L + 1, world, r)`` of every text and the attention layers that produce them
+    (``stage_blocks``). Stage r + 1 computes the pairs that straddle the stages from stage r's
+    per-sequence token Grams (``LayerShardCore.boundary()``) and, for S3, stage r's last attention
+    layer of each batch, both sent rank to rank once every batch has run; never its hidden states.
+    Rank 0 appends the stages' states in rank order and returns the reports (the other ranks None).
 
-    Here every rank runs the whole model and hooks only its stage's states (CPU ranks do not run a
+    Here every rank runs the whole model and hooks only its stage's layers (CPU ranks do not run a
     pipeline-parallel model); with a model split by pipeline parallelism or ``device_map`` a stage's
     hooks see only its own blocks, and nothing else changes."""
     import torch.distributed as dist
@@ -281,33 +350,54 @@ def layer_parallel_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, 
     from .hf.modules import find_taps
 
     rank, world = _world()
-    error, state, collector, spill = None, None, None, None
+    error, state, collector, spill, consumer = None, None, None, None, None
     with contextlib.ExitStack() as stack:
         try:
             n_blocks = len(find_taps(getattr(model, "base_model", model), blocks, None).blocks)
             hidden = stage_of(n_blocks + 1, world, rank)
+            if attentions and len(stage_of(n_blocks + 1, world, 0)) < 3:
+                raise Error(f"infoscale::distributed: attention drift needs 2 attention layers on the first pipeline "
+                            f"stage, and {n_blocks} layers over {world} stages give it 1 (fewer stages, or "
+                            "attentions=False)")
             ids = tokenize(tokenizer, texts, max_length)
             lengths, offsets = _layout(ids)
-            collector = LayerShard(lengths, 0, len(texts), labels=_labels(labels, lengths), policy=policy)
+            collector = LayerShard(lengths, 0, len(texts), labels=_labels(labels, lengths), causal=causal,
+                                   policy=policy)
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="infoscale-stage-", dir=spill_dir))
             spill = _Spill(folder, int(offsets[-1]))
-            consumer = _LayerRange(_Stream(collector, offsets, spill), hidden)
-            _run(model, tokenizer, ids, consumer, batch_size=batch_size, device=device, attentions=False,
-                 blocks=blocks, attention_modules=None)
+            consumer = _LayerRange(_Stream(collector, offsets, spill), collector, hidden, stage_blocks(hidden),
+                                   rank == 0, rank == world - 1, folder)
+            _run(model, tokenizer, ids, consumer, batch_size=batch_size, device=device, attentions=attentions,
+                 blocks=blocks, attention_modules=attention_modules)
         except Exception as e:
             if world == 1:
                 raise
             traceback.print_exc()
             error = f"{type(e).__name__}: {e}"
         check_ranks(error)
-        if rank > 0:  # the straddling pair: the previous stage's Grams, once every batch has run
+        if rank > 0:  # the straddling pairs: the previous stage's Grams, then its last attention layer
             got: List[Any] = [None]
             dist.recv_object_list(got, src=rank - 1)
-            collector._core.continue_from(got[0])
+            grams, batches = got[0]
+            collector._core.continue_from(grams)
+            if batches != len(consumer.own_first):
+                raise Error(f"infoscale::distributed: stage {rank - 1} sends the attention of {batches} batches, "
+                            f"stage {rank} ran {len(consumer.own_first)}")
+            for own_sequences, mask, path in consumer.own_first:  # one batch at a time
+                dist.recv_object_list(got, src=rank - 1)
+                sequences, blocks = got[0]
+                if sequences != own_sequences:
+                    raise Error(f"infoscale::distributed: stage {rank - 1}'s batch of sequences {sequences[:3]}... "
+                                f"meets stage {rank}'s of {own_sequences[:3]}...")
+                attention = np.load(path)
+                previous = _padded(blocks, mask, attention.shape, attention.dtype)
+                collector.add_straddling_attention(consumer.blocks[0], previous, attention, mask, sequences)
         for layer in spill.layers():
             collector.add_hidden_layer(layer)
         if rank < world - 1:
-            dist.send_object_list([collector._core.boundary()], dst=rank + 1)
+            dist.send_object_list([(collector._core.boundary(), len(consumer.own_last))], dst=rank + 1)
+            for sequences, mask, path in consumer.own_last:  # the real tokens' rows and keys only
+                dist.send_object_list([(sequences, _real_blocks(np.load(path), mask))], dst=rank + 1)
         state = collector.state()
     states = gather_states(state, None)
     if states is None:
@@ -317,7 +407,7 @@ def layer_parallel_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, 
         merged.append_layers(s)
     notes = [f"layer-parallel over {world} pipeline stage(s): hidden states in contiguous blocks"]
     return merged.report(source or _source(model), normalization=normalizations[0], policy=policy, notes=notes,
-                         normalizations=list(normalizations), **options)
+                         normalizations=list(normalizations), causal=bool(causal), **options)
 
 
 def init_process_group(backend: Optional[str] = None, timeout_s: float = 600.0) -> None:
@@ -359,7 +449,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-labels", action="store_true")
     ap.add_argument("--layer-parallel", action="store_true",
-                    help="ranks are pipeline stages (S1 and S2; no attention drift) instead of data shards")
+                    help="ranks are pipeline stages instead of data shards (the same report)")
     ap.add_argument("--interventions", action="store_true",
                     help="also Experiment 2 (noise in each scale while generating: Table 2), its prompts sharded")
     ap.add_argument("--scales", metavar="L=a-b,I=c-d,G=e-f",

@@ -25,7 +25,7 @@ ap.add_argument("--fail-rank", type=int)
 ap.add_argument("--fail-mode", choices=("raise", "kill"), default="raise")
 ap.add_argument("--pipeline", action="store_true")
 ap.add_argument("--layer-parallel", action="store_true",
-                help="also the layer-parallel report (ranks are pipeline stages; S1 and S2), into OUT/layer")
+                help="also the layer-parallel report (ranks are pipeline stages), into OUT/layer")
 a = ap.parse_args()
 
 if "RANK" in os.environ:

@@ -32,7 +32,7 @@ struct entropy_function_args {
   int threads = 1;
   std::uint32_t n_ctx = 0;
   std::size_t batch = 0;  // 0: 16, or 1 with --recompute
-  std::string kv = "per-sequence";
+  std::string kv;         // empty: per-sequence (given with one sequence, it is a usage error)
   bool recompute = false;
   bool json = false;
 };
@@ -71,7 +71,7 @@ inline CLI::App* add_entropy_function(CLI::App& app, entropy_function_args& args
       ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
   cmd->add_option(
          "--kv", args.kv,
-         "With --batch: per-sequence (default: each sample attends over its own cells) or unified (one "
+         "With --batch > 1: per-sequence (default: each sample attends over its own cells) or unified (one "
          "pool; the prompt's cells shared, every token attends over all)")
       ->check(CLI::IsMember({"per-sequence", "unified"}));
   cmd->add_flag("--recompute", args.recompute,
@@ -88,6 +88,10 @@ inline int run_entropy_function(entropy_function_args args) {
   // 16 samples per decode: 1.3x the one-sequence speed on austen-llama-a, 3.2x on an 8 x 512,
   // 32,000-token model (examples/llama_cpp/README.md); more gains little on one thread.
   if (args.batch == 0) args.batch = args.recompute ? 1 : 16;
+  if (args.batch == 1 && !args.kv.empty())
+    throw usage_error("--kv " + args.kv + " needs several KV sequences: it has no effect with " +
+                      (args.recompute ? "--recompute" : "--batch 1"));
+  if (args.kv.empty()) args.kv = "per-sequence";
 #if INFOSCALE_CLI_HAS_LLAMA_CPP
   interop::quiet_llama_log();
   llama_backend_init();

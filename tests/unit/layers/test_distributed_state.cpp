@@ -240,9 +240,10 @@ TEST_CASE("layer_state: a missing or repeated shard, a mismatched shape and bad 
 namespace {
 
 // Hidden states [from, to) of sequences [first, first + count), continuing from `previous` when
-// given: one pipeline stage of one data-parallel rank.
+// given: one pipeline stage of one data-parallel rank. With `attention`, the stage's attention
+// layers (those whose outputs are its hidden states), after a continued stage's previous layer.
 layer_shard dist_stage(const dist_corpus& c, std::size_t first, std::size_t count, std::size_t from,
-                       std::size_t to, const sequence_grams* previous) {
+                       std::size_t to, const sequence_grams* previous, bool attention = false) {
   std::size_t start = 0, tokens = 0;
   for (std::size_t s = 0; s < first; ++s) start += c.lengths[s];
   for (std::size_t s = first; s < first + count; ++s) tokens += c.lengths[s];
@@ -255,6 +256,18 @@ layer_shard dist_stage(const dist_corpus& c, std::size_t first, std::size_t coun
     shard.add_hidden_layer(seq,
                            matrix_view<const double>(c.hidden[l].data() + start * c.width, {tokens, c.width},
                                                      {static_cast<std::ptrdiff_t>(c.width), 1}));
+  if (!attention) return shard;
+  // Attention layer k outputs hidden state k + 1; a continued stage also sees layer from - 2.
+  const std::size_t lowest = from == 0 ? 0 : from - 2;
+  for (std::size_t s = first; s < first + count; ++s) {
+    const std::size_t n = c.lengths[s];
+    std::vector<tensor_view<const double, 3>> views;
+    for (std::size_t k = lowest; k + 1 < to; ++k)
+      views.emplace_back(c.att[s][k].data(), std::array<std::size_t, 3>{c.heads, n, n},
+                         std::array<std::ptrdiff_t, 3>{static_cast<std::ptrdiff_t>(n * n),
+                                                       static_cast<std::ptrdiff_t>(n), 1});
+    shard.add_attention_sequence(s - first, std::span<const tensor_view<const double, 3>>(views));
+  }
   return shard;
 }
 
@@ -292,5 +305,76 @@ TEST_CASE(
                        doctest::Contains("starts at hidden state 2"), error);
   CHECK_THROWS_WITH_AS(dist_stage(c, 0, 3, 2, 3, &g), doctest::Contains("other sequences"), error);
   CHECK_THROWS_WITH_AS(dist_shard_state(c, 0, 6).append_layers(dist_shard_state(c, 0, 6)),
-                       doctest::Contains("not collected layer-parallel"), error);
+                       doctest::Contains("straddles"), error);
+}
+
+TEST_CASE("layer_state: attention drift collected in pipeline stages gives the whole report bit for bit") {
+  const dist_corpus c = dist_make_corpus();
+  const layer_state whole = dist_shard_state(c, 0, c.lengths.size());
+  REQUIRE(whole.attention.has_value());
+  const std::string want = dist_report_json(whole);
+  // Stages of hidden states 0..2 | 3..4: attention layers 0, 1 | 2, 3. Stage 1's first pair (2)
+  // compares layer 1, the previous stage's last, with its own layer 2; 2 data ranks x 2 stages.
+  layer_state ranks[2];
+  for (int r = 0; r < 2; ++r) {
+    const std::size_t first = r == 0 ? 0 : 3, count = 3;
+    layer_shard early = dist_stage(c, first, count, 0, 3, nullptr, true);
+    const sequence_grams sent = sequence_grams::deserialize(early.boundary().serialize());
+    layer_shard late = dist_stage(c, first, count, 3, c.states, &sent, true);
+    CHECK(early.first_attention_pair() == 0);
+    CHECK(late.first_attention_pair() == 2);
+    const layer_state tail = layer_state::deserialize(late.state().serialize());
+    REQUIRE(tail.attention.has_value());
+    CHECK(tail.attention->first_pair() == 2);
+    CHECK(tail.attention->pairs() == 2);
+    // the stage's own sums are those of the whole stack at pairs 2 and 3
+    for (std::size_t i = 0; i < count; ++i) {
+      const attention_drift_sums got = tail.attention->sums(i), all = whole.attention->sums(first + i);
+      CHECK(got.rows == all.rows);
+      CHECK(got.js_sum[0] == all.js_sum[2]);
+      CHECK(got.js_sum[1] == all.js_sum[3]);
+    }
+    ranks[r] = early.state();
+    ranks[r].append_layers(tail);
+  }
+  ranks[0].merge(ranks[1]);
+  CHECK(dist_report_json(ranks[0]) == want);
+
+  // a stage without the previous stage's last layer lacks the straddling pair
+  layer_shard stage = dist_stage(c, 0, 6, 0, 3, nullptr, true);
+  const sequence_grams g = stage.boundary();
+  CHECK_THROWS_WITH_AS(
+      (void)dist_stage(c, 0, 6, 3, c.states, &g, true).state().attention->evidence(resampling_plan(6, 20, 0)),
+      doctest::Contains("append the earlier pipeline stages"), error);
+  layer_shard late = dist_stage(c, 0, 6, 3, c.states, &g);
+  const std::size_t n = c.lengths[0];
+  std::vector<tensor_view<const double, 3>> own;
+  for (std::size_t k = 2; k < 4; ++k)
+    own.emplace_back(
+        c.att[0][k].data(), std::array<std::size_t, 3>{c.heads, n, n},
+        std::array<std::ptrdiff_t, 3>{static_cast<std::ptrdiff_t>(n * n), static_cast<std::ptrdiff_t>(n), 1});
+  late.add_attention_sequence(0, std::span<const tensor_view<const double, 3>>(own));
+  for (std::size_t s = 1; s < 6; ++s) {  // the others complete, so only sequence 0 is short
+    const std::size_t m = c.lengths[s];
+    std::vector<tensor_view<const double, 3>> views;
+    for (std::size_t k = 1; k < 4; ++k)
+      views.emplace_back(c.att[s][k].data(), std::array<std::size_t, 3>{c.heads, m, m},
+                         std::array<std::ptrdiff_t, 3>{static_cast<std::ptrdiff_t>(m * m),
+                                                       static_cast<std::ptrdiff_t>(m), 1});
+    late.add_attention_sequence(s, std::span<const tensor_view<const double, 3>>(views));
+  }
+  CHECK_THROWS_WITH_AS((void)late.state(), doctest::Contains("previous stage's last layer"), error);
+  // pairs must continue where the earlier stage's end, and stages agree on attention
+  layer_state head = stage.state();
+  CHECK_THROWS_WITH_AS(head.append_layers(dist_stage(c, 0, 6, 3, c.states, &g).state()),
+                       doctest::Contains("has attention where this state has none"), error);
+  layer_state skipped = dist_stage(c, 0, 6, 0, 2, nullptr).state();
+  attention_state early_pairs(skipped.shard(), 2, 0), gap(skipped.shard(), 2, 3);
+  CHECK_THROWS_WITH_AS(early_pairs.append_layers(gap), doctest::Contains("starts at layer pair 3"), error);
+  // a stage's state that claims pairs its hidden states do not have is refused when read
+  layer_state bad = layer_state::deserialize(dist_stage(c, 0, 6, 3, c.states, &g, true).state().serialize());
+  bad.attention = attention_state(bad.shard(), 3, 2);
+  for (std::size_t i = 0; i < 6; ++i) bad.attention->set_sequence(i, {{0.1, 0.2, 0.3}, 4});
+  CHECK_THROWS_WITH_AS((void)layer_state::deserialize(bad.serialize()),
+                       doctest::Contains("holds attention pairs 2..5"), error);
 }

@@ -4,6 +4,7 @@
 // (head, query) row count. Pairs may arrive in any order, so completeness is checked only when the
 // collector turns them into attention_drift_sums.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <map>
@@ -36,10 +37,12 @@ class attention_accumulator {
                             std::to_string(sequences()) + " sequences");
   }
 
-  /// One sequence's attention_drift_statistics: js_sum[a] is pair a + 1.
-  void add_sequence(std::size_t s, const attention_drift_sums& sums) {
+  /// One sequence's attention_drift_statistics: js_sum[a] is pair a + first_pair (1 for a whole
+  /// stack; a later pipeline stage's stack starts with the previous stage's last layer).
+  void add_sequence(std::size_t s, const attention_drift_sums& sums, std::size_t first_pair = 1) {
     check_sequence(s);
-    for (std::size_t a = 0; a < sums.js_sum.size(); ++a) js_[s][a + 1] = sums.js_sum[a];
+    if (first_pair == 0) raise("first_pair", "must be >= 1 (pair 0 has no attention drift)");
+    for (std::size_t a = 0; a < sums.js_sum.size(); ++a) js_[s][a + first_pair] = sums.js_sum[a];
     record_rows(s, sums.rows);
   }
 
@@ -67,25 +70,39 @@ class attention_accumulator {
   /// Per sequence, the sums of pairs 0..layers-1 (pair 0 a placeholder: nothing attends before
   /// layer 1); every pair 1..layers-1 must have been given, and none beyond. `layers` >= 2.
   [[nodiscard]] std::vector<attention_drift_sums> complete(std::size_t layers) const {
+    return complete(0, layers);
+  }
+
+  /// The same for the pairs first..end-1 of one pipeline stage (js_sum[0] is pair `first`; pair 0,
+  /// where first = 0, a placeholder): every real pair of the range given, and none outside it.
+  [[nodiscard]] std::vector<attention_drift_sums> complete(std::size_t first, std::size_t end) const {
     const std::string_view noun = scope_ == scope::shard ? "of shard sequence " : "of sequence ";
+    const std::size_t real = end - std::max<std::size_t>(first, 1);
     std::vector<attention_drift_sums> out;
     out.reserve(sequences());
     for (std::size_t s = 0; s < sequences(); ++s) {
       const auto& got = js_[s];
-      attention_drift_sums sums{std::vector<double>(layers, 0.0), rows_[s]};
-      for (std::size_t pair = 1; pair < layers; ++pair) {
+      attention_drift_sums sums{std::vector<double>(end - first, 0.0), rows_[s]};
+      for (std::size_t pair = std::max<std::size_t>(first, 1); pair < end; ++pair) {
         const auto it = got.find(pair);
         if (it == got.end())
-          raise("attentions", std::string(noun) + std::to_string(s) + " lack layer pair " +
-                                  std::to_string(pair) + " (attention for layers 1.." +
-                                  std::to_string(layers) + " is needed)");
-        sums.js_sum[pair] = it->second;
+          raise("attentions",
+                std::string(noun) + std::to_string(s) + " lack layer pair " + std::to_string(pair) +
+                    (first == 0 ? " (attention for layers 1.." + std::to_string(end) + " is needed)"
+                                : " (pairs " + std::to_string(first) + ".." + std::to_string(end - 1) +
+                                      " of this pipeline stage are needed; pair " + std::to_string(first) +
+                                      " takes the previous stage's last layer)"));
+        sums.js_sum[pair - first] = it->second;
       }
-      // All of 1..layers-1 are present, so more keys means pairs past the last layer.
-      if (got.size() != layers - 1)
+      // Every pair of the range is present, so more keys means pairs outside it.
+      if (got.size() != real && first == 0)
         raise("attentions", std::string(noun) + std::to_string(s) + " cover " +
                                 std::to_string(got.size() + 1) + " layers but hidden_states " +
-                                std::to_string(layers));
+                                std::to_string(end));
+      if (got.size() != real)
+        raise("attentions", std::string(noun) + std::to_string(s) + " give " + std::to_string(got.size()) +
+                                " layer pairs; this pipeline stage has pairs " + std::to_string(first) +
+                                ".." + std::to_string(end - 1));
       out.push_back(std::move(sums));
     }
     return out;

@@ -42,12 +42,25 @@ class layer_shard {
   }
 
   /// Layer-parallel collection: this shard collects the hidden states after `previous.layer`
-  /// (another pipeline stage's boundary()); call before the first add_hidden_layer.
+  /// (another pipeline stage's boundary()); call before the first add_hidden_layer. Its attention
+  /// pairs then start with the straddling one, first_attention_pair(): the previous stage's last
+  /// layer against this stage's first.
   void continue_from(const sequence_grams& previous) {
     if (hidden_layers() != 0) raise("previous", "must be given before the first hidden layer");
+    if (stacked_attention_)
+      raise("previous",
+            "must be given before add_attention_sequence (a stage's stack starts with the previous stage's "
+            "last layer)");
     if (previous.shard.ids != state_.shard().ids || previous.shard.lengths != state_.shard().lengths)
       raise("previous", "holds Grams of other sequences than this shard's");
     state_.cka = sequence_cka_state(previous);
+  }
+  /// The layer pair of this stage's first attention sum: 0 (a placeholder) for a whole stack or a
+  /// first stage; for a stage whose hidden states start at a > 0, a - 1: attention layers a - 2
+  /// (the previous stage's last) and a - 1 (this stage's first block, whose output is hidden state a).
+  [[nodiscard]] std::size_t first_attention_pair() const {
+    const std::size_t a = state_.cka.first_layer();
+    return a == 0 ? 0 : a - 1;
   }
   /// The Grams of the last hidden layer added: what the next pipeline stage needs.
   [[nodiscard]] sequence_grams boundary() const { return state_.cka.boundary(); }
@@ -75,7 +88,9 @@ class layer_shard {
     if (state_.probes) state_.probes->add_layer(layer);
   }
 
-  /// The attention of one shard sequence (local index), every layer at once, as layer_analysis.
+  /// The attention of one shard sequence (local index), every layer at once, as layer_analysis;
+  /// on a continued stage (continue_from), the previous stage's last layer first, then this
+  /// stage's layers.
   template <class T>
   void add_attention_sequence(std::size_t sequence, std::span<const tensor_view<T, 3>> layers,
                               std::span<const std::uint8_t> valid = {}) {
@@ -86,13 +101,15 @@ class layer_shard {
     } catch (const error& e) {
       raise("attentions", "of sequence " + std::to_string(sequence) + ": " + e.what());
     }
-    attention_.add_sequence(sequence, sums);
+    attention_.add_sequence(sequence, sums, std::max<std::size_t>(first_attention_pair(), 1));
+    stacked_attention_ = true;
     note_attention(std::string(io::name_of(io::element_type_of<std::remove_const_t<T>>)),
                    layers.empty() ? 0 : layers[0].extent(0), layers.empty() ? 0 : layers[0].extent(1),
                    !valid.empty());
   }
 
-  /// The JS sums of one layer pair (>= 1) for a batch of shard sequences (local indices).
+  /// The JS sums of one layer pair (>= 1, numbered over the whole model) for a batch of shard
+  /// sequences (local indices).
   void add_attention_pair_sums(std::size_t pair, std::span<const std::size_t> sequences,
                                std::span<const double> js_sums, std::span<const std::size_t> rows,
                                const std::string& dtype, std::size_t heads, std::size_t positions) {
@@ -101,15 +118,17 @@ class layer_shard {
   }
 
   /// The shard's mergeable state; attention, when any was given, must cover every sequence and
-  /// every layer pair 1..L-1.
+  /// every layer pair 1..L-1 (a continued stage: its pairs, first_attention_pair() onwards).
   [[nodiscard]] layer_state state() const {
     layer_state s = state_;
     if (!has_attention_) return s;
-    const std::size_t layers = hidden_layers() == 0 ? 0 : hidden_layers() - 1;
-    if (layers < 2)
+    const std::size_t first = first_attention_pair();
+    const std::size_t end = state_.cka.first_layer() + hidden_layers() - 1;  // past this stage's last pair
+    if (first == 0 && end < 2)
       raise("attentions", "need at least 3 hidden layers (embeddings and 2 layers) beside them");
-    s.attention.emplace(state_.shard(), layers);
-    const std::vector<attention_drift_sums> sums = attention_.complete(layers);
+    if (first > 0 && hidden_layers() == 0) raise("attentions", "came without this stage's hidden layers");
+    s.attention.emplace(state_.shard(), end - first, first);
+    const std::vector<attention_drift_sums> sums = attention_.complete(first, end);
     for (std::size_t i = 0; i < sums.size(); ++i) s.attention->set_sequence(i, sums[i]);
     s.attention_info = info_;
     return s;
@@ -135,6 +154,7 @@ class layer_shard {
   layer_state state_;
   infoscale::detail::attention_accumulator attention_;
   bool has_attention_ = false;
+  bool stacked_attention_ = false;  // add_attention_sequence numbers its pairs from first_attention_pair()
   attention_inputs info_;
 };
 

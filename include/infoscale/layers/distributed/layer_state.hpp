@@ -72,18 +72,34 @@ struct layer_state {
   }
 
   /// Layer-parallel collection: appends the state of the next pipeline stage (the same sequences,
-  /// the hidden states right after these; its CKA state started from this one's boundary Grams).
-  /// Attention drift is not collected layer-parallel (docs/distributed.md).
+  /// the hidden states right after these; its CKA state started from this one's boundary Grams, its
+  /// first attention pair computed from this stage's last attention layer).
   void append_layers(const layer_state& next) {
     constexpr std::string_view function = "layer_state::append_layers";
-    if (attention || next.attention)
-      detail::raise(function, "next", "has attention: attention drift is not collected layer-parallel");
     if (next.features != features || next.dtype != dtype)
       detail::raise(function, "next", "has hidden states of another width or type");
     if (next.probes.has_value() != probes.has_value())
       detail::raise(function, "next", "has labels where this state has none, or none where it has");
-    cka.append_layers(next.cka);
+    if (next.attention.has_value() != attention.has_value())
+      detail::raise(function, "next", "has attention where this state has none, or none where it has");
+    if (attention) {
+      const attention_inputs& a = attention_info;
+      const attention_inputs& b = next.attention_info;
+      if (a.dtype != b.dtype || a.heads != b.heads || a.causal != b.causal)
+        detail::raise(function, "next", "has attention of another type, head count or causal mask");
+    }
+    // The small parts are joined on copies, so a refusal leaves this state as it was.
+    sequence_cka_state cka_joined = cka;
+    cka_joined.append_layers(next.cka);
+    std::optional<attention_state> attention_joined = attention;
+    if (attention_joined) attention_joined->append_layers(*next.attention);
     if (probes) probes->append_layers(*next.probes);
+    cka = std::move(cka_joined);
+    if (attention) {
+      attention = std::move(attention_joined);
+      attention_info.positions = std::max(attention_info.positions, next.attention_info.positions);
+      attention_info.padding = attention_info.padding || next.attention_info.padding;
+    }
   }
 
   [[nodiscard]] std::vector<std::byte> serialize() const {
@@ -136,7 +152,18 @@ struct layer_state {
         r.fail("holds probe features for " + std::to_string(s.probes->layers()) +
                " layers and CKA terms for " + std::to_string(s.hidden_layers()));
     }
-    if (s.attention) same(s.attention->shard(), "attention");
+    if (s.attention) {
+      same(s.attention->shard(), "attention");
+      // A whole stack or first stage holds pairs 0..L-1 of its L + 1 hidden states; a later stage
+      // starting at hidden state a holds one pair per hidden state, from pair a - 1.
+      const std::size_t a = s.cka.first_layer(), n = s.hidden_layers();
+      const std::size_t first = a == 0 ? 0 : a - 1, pairs = a == 0 ? (n == 0 ? 0 : n - 1) : n;
+      if (s.attention->first_pair() != first || s.attention->pairs() != pairs)
+        r.fail("holds attention pairs " + std::to_string(s.attention->first_pair()) + ".." +
+               std::to_string(s.attention->first_pair() + s.attention->pairs()) +
+               " (exclusive) beside hidden states " + std::to_string(a) + ".." + std::to_string(a + n) +
+               " (exclusive)");
+    }
     return s;
   }
 };

@@ -20,7 +20,7 @@ namespace infoscale::detail {
 static_assert(std::endian::native == std::endian::little, "the layer-state format is little-endian");
 
 inline constexpr char state_magic[8] = {'I', 'S', 'L', 'S', 'T', 'A', 'T', 'E'};
-inline constexpr std::uint32_t state_version = 1;
+inline constexpr std::uint32_t state_version = 2;  // 2: attention states name their first layer pair
 
 inline std::uint64_t fnv1a64(std::span<const std::byte> bytes) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
