@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses with clang++-14 (ASan + UBSan) and runs each for N seconds.
-# Usage: bash fuzz/run.sh [SECONDS=30] [JOBS=1]
+# Usage: bash fuzz/run.sh [SECONDS=30] [JOBS=1]; bash fuzz/run.sh build (only the harnesses)
 # Findings (crashing inputs) land in build/fuzz/findings/; the corpus grows in build/fuzz/corpus/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,11 +13,18 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
        -fno-omit-frame-pointer -Iinclude)
 # The parsers build and fuzz side by side: the stage takes one run's time, not three.
 pids=()
+# A harness is rebuilt when it is older than its source or any library header (a no-op after
+# `run.sh build`, which scripts/test.sh starts while other tests run).
 for name in npy safetensors token_lines; do
-  "$cxx" "${flags[@]}" "fuzz/fuzz_${name}.cpp" -o "$out/fuzz_${name}" &
+  binary="$out/fuzz_${name}"
+  if [ -x "$binary" ] && [ -z "$(find "fuzz/fuzz_${name}.cpp" include -newer "$binary" -print -quit)" ]; then
+    continue
+  fi
+  "$cxx" "${flags[@]}" "fuzz/fuzz_${name}.cpp" -o "$binary" &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
+[ "$seconds" = build ] && exit 0
 status=0
 pids=()
 for name in npy safetensors token_lines; do

@@ -6,6 +6,8 @@
 # the sdist, the llama.cpp build and the model are reused on later runs.
 #
 #   bash scripts/llama-cpp.sh          # build + test (the CI stage)
+#   bash scripts/llama-cpp.sh deps     # only the pip packages it needs (scripts/test.sh, before pytest)
+#   bash scripts/llama-cpp.sh build    # only the builds (scripts/test.sh starts it beside pytest)
 #   bash scripts/llama-cpp.sh bench    # also: Release llama.cpp, an 8 x 512 model, callback overhead
 #
 # The test build compiles llama.cpp and the adapter at -O0: on 2 cores llama.cpp takes 52 s at -O0,
@@ -29,6 +31,7 @@ if [ ! -f "$stamp" ] || ! cmp -s "$stamp" tests/fixtures/gguf/requirements.txt; 
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -r tests/fixtures/gguf/requirements.txt
   cp tests/fixtures/gguf/requirements.txt "$stamp"
 fi
+[ "$mode" = deps ] && exit 0
 
 sdist="$work/llama_cpp_python-$version.tar.gz"
 unpacked="$work/llama_cpp_python-$version"
@@ -85,6 +88,10 @@ step "llama.cpp $commit (llama-cpp-python $version): libllama + ggml CPU back en
 build_llama "$work/build$opt" "$work/prefix$opt" "$opt"
 step "Adapter tests and examples"
 build_adapter "$work/adapter$opt" "$work/prefix$opt" "$model" "$opt"
+if [ "$mode" = build ]; then
+  echo "llama-cpp.sh: built in $((SECONDS - started)) s (mode build: no tests)"
+  exit 0
+fi
 ctest --test-dir "$work/adapter$opt" --output-on-failure
 "$work/adapter$opt/examples/llama_cpp_report" "$model" "the cat sat on the mat" \
   "in the beginning was the word" "then there were three" >/dev/null

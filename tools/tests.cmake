@@ -124,7 +124,7 @@ find_package(Python3 COMPONENTS Interpreter)
 if(Python3_Interpreter_FOUND)
   add_test(NAME cli_hostile COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/hostile/run_hostile.py
                                     $<TARGET_FILE:infoscale_cli> ${CMAKE_CURRENT_BINARY_DIR}/hostile)
-  set_tests_properties(cli_hostile PROPERTIES TIMEOUT 300)
+  set_tests_properties(cli_hostile PROPERTIES TIMEOUT 300 COST 500)
 else()
   message(STATUS "infoscale: no Python 3 interpreter, the hostile-input suite (cli_hostile) is not run")
 endif()
