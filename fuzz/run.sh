@@ -10,12 +10,12 @@ cxx=${CXX_FUZZ:-clang++-14}
 out=build/fuzz
 mkdir -p "$out" build/fuzz/findings
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -fno-omit-frame-pointer -Iinclude)
+       -fno-omit-frame-pointer -Iinclude -isystem /usr/include/eigen3)
 # The parsers build and fuzz side by side: the stage takes one run's time, not three.
 pids=()
 # A harness is rebuilt when it is older than its source or any library header (a no-op after
 # `run.sh build`, which scripts/test.sh starts while other tests run).
-for name in npy safetensors token_lines; do
+for name in npy safetensors token_lines layer_state; do
   binary="$out/fuzz_${name}"
   if [ -x "$binary" ] && [ -z "$(find "fuzz/fuzz_${name}.cpp" include -newer "$binary" -print -quit)" ]; then
     continue
@@ -27,7 +27,7 @@ for pid in "${pids[@]}"; do wait "$pid"; done
 [ "$seconds" = build ] && exit 0
 status=0
 pids=()
-for name in npy safetensors token_lines; do
+for name in npy safetensors token_lines layer_state; do
   mkdir -p "$out/corpus/$name"
   # The seed corpus is read-only input; new inputs go to the build tree's corpus.
   parallel=()  # -jobs writes fuzz-N.log files into the current directory, so only when asked for
@@ -37,8 +37,8 @@ for name in npy safetensors token_lines; do
     >"$out/fuzz_${name}.log" 2>&1 &
   pids+=($!)
 done
-names=(npy safetensors token_lines)
-for i in 0 1 2; do
+names=(npy safetensors token_lines layer_state)
+for i in 0 1 2 3; do
   name=${names[$i]}
   wait "${pids[$i]}" || status=$?
   echo "=== fuzz_${name}: ${seconds}s"

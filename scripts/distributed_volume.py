@@ -8,7 +8,7 @@ Each rank gathers one LayerState to rank 0 at the end of collection (nothing is 
 batch): header 16 B + checksum 8 B + per part a sequence list (16 + 16 S_r B) and
   CKA:        20 + (L + 1) (8 + 8 S_r) + L (8 + 8 S_r)      per-sequence HSIC terms, L + 1 hidden states
   attention:  16 + (8 + 8 L S_r) + (8 + 8 S_r)             first pair, JS sums of L pairs (pair 0 a placeholder) + rows
-  probes:     8 + T (8 + 8 N_r) + 20 + (L + 1)(8 + 4 d N_r)   labels of T tasks, float32 features
+  probes:     8 + T (8 + 8 N_r) + 24 + (L + 1)(8 + 4 d N_r)   labels of T tasks, content flag, float32 features
 for S_r sequences and N_r tokens on the rank.
 """
 
@@ -29,7 +29,7 @@ def closed_form(L: int, d: int, S: int, N: int, tasks: int, probes: bool = True,
     b += shard + 8 + 4 + 8 + (L + 1) * (8 + 8 * S) + L * (8 + 8 * S)  # first layer, lead flag, count
     b += 4
     if probes:
-        b += shard + 8 + tasks * (8 + 8 * N) + 8 + 8 + 4 + (L + 1) * (8 + 4 * d * N)
+        b += shard + 8 + tasks * (8 + 8 * N) + 4 + 8 + 8 + 4 + (L + 1) * (8 + 4 * d * N)  # content: features
     b += 4
     if attention:
         b += shard + 8 + 8 + (8 + 8 * L * S) + (8 + 8 * S)  # pairs, first pair, sums, rows
@@ -50,6 +50,30 @@ def measure(L: int, d: int, lengths: list, tasks: int, probes: bool = True, atte
             shard.add_attention_pair_sums(pair, list(range(len(lengths))), [0.1] * len(lengths),
                                           [4 * n for n in lengths], "F32", 4, max(lengths))
     return len(shard.state().serialize())
+
+
+def sums_closed_form(L: int, d: int, S: int, folds: int, classes: list) -> int:
+    """Bytes of one rank's serialised ridge normal-equation sums (probe_sums): L + 1 hidden states,
+    S sequences, classes[t] classes in task t; per layer and fold 16-byte sums of x, of x x' (lower
+    triangle) and of x per class."""
+    b = 16 + 8 + 8 + 8 + (8 + 8 * S) * 2  # header, checksum, sequence list
+    b += 32 + 8 + 8 * folds + 8  # folds, seed, corpus tokens, first layer, fold counts, task count
+    b += sum(8 + 8 + 8 * c + 8 + 8 * folds * c for c in classes)  # class ids and counts per fold
+    b += 16  # layers, features
+    b += (L + 1) * (8 + 16 * folds * d + 8 + 16 * folds * d * (d + 1) // 2 + sum(8 + 16 * folds * c * d for c in classes))
+    return b
+
+
+def measure_sums(L: int, d: int, lengths: list, folds: int, classes: list) -> int:
+    """Serialised bytes of a real shard's probe_sums() fed synthetic activations of that shape."""
+    rng = np.random.default_rng(0)
+    N = int(sum(lengths))
+    labels = [np.arange(N) % c for c in classes]
+    shard = layers.LayerShardCore(lengths, 0, len(lengths), labels)
+    shard.use_ridge_sums(0, N, folds, 0)
+    for _ in range(L + 1):
+        shard.add_hidden_layer(rng.standard_normal((N, d), dtype=np.float32), "seq")
+    return len(shard.probe_sums())
 
 
 def main() -> None:
@@ -79,11 +103,15 @@ def main() -> None:
               f"{S:,.0f} sentences; state without probe features {small / 2**20:,.1f} MiB "
               f"(rank 0 gathers {ranks * small / 2**30:,.2f} GiB), with gathered features "
               f"{full / 2**40:,.2f} TiB (rank 0 would gather {ranks * full / 2**40:,.1f} TiB)")
-    # ridge normal equations, the scalable probe state: per layer and fold X'X (upper triangle), X'T, sums
-    C = 50
-    ridge = (L + 1) * 5 * (d * (d + 1) // 2 + d * C + d + C + 1) * 8
-    print(f"  ridge sufficient statistics (5 folds, {C} classes, float64): {ridge / 2**30:,.1f} GiB per rank, "
-          "independent of the corpus; all-reduced, ring traffic 2 (p-1)/p of it per rank")
+    print("\nridge normal-equation sums vs serialised probe_sums() (bytes):")
+    for L_, d_, lengths, folds, classes in ((3, 4, [4, 6], 3, [2, 3]), (12, 128, [20] * 4, 5, [17, 40, 19])):
+        got, want = measure_sums(L_, d_, lengths, folds, classes), sums_closed_form(L_, d_, len(lengths), folds, classes)
+        print(f"  L={L_:3d} d={d_:5d} folds={folds} classes={classes}  measured {got:>12,d}  formula {want:>12,d}")
+        assert got == want, (got, want)
+    ridge = sums_closed_form(L, d, 0, 5, [50])
+    print(f"  70B (5 folds, 50 classes): {ridge / 2**30:,.1f} GiB per rank, independent of the corpus; the "
+          f"all-gather brings each rank (ranks - 1) x that ({3 * ridge / 2**30:,.0f} GiB on 4 ranks, "
+          f"{31 * ridge / 2**40:,.1f} TiB on 32); a summing reduce-scatter ~1x in and out")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@
 #include "infoscale/layers/distributed/layer_shard.hpp"
 #include "infoscale/layers/distributed/layer_state.hpp"
 #include "infoscale/layers/distributed/probe_state.hpp"
+#include "infoscale/layers/distributed/ridge_probe_sums.hpp"
 #include "infoscale/layers/distributed/sequence_shard.hpp"
 #include "infoscale/layers/distributed/wire.hpp"
 #include "infoscale/layers/fisher.hpp"

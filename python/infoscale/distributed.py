@@ -9,7 +9,9 @@ peaks, runs the bootstrap over every sequence and returns (or writes) the report
 What is merged (``docs/distributed.md``): per sequence, the unbiased HSIC terms of S1 (the
 minibatch CKA of Nguyen et al. 2021, one sequence per minibatch: the form of CKA that shards),
 the attention JS sums of S3, and the probes' token labels and features (the probes are fitted on
-rank 0 with cross-validation over all tokens). Every per-sequence number is computed from that
+rank 0 with cross-validation over all tokens); or, with ``probe_sums`` (``--probe-sums``, ridge
+probes), the probes' exact normal-equation sums, all-gathered, from which every rank fits the same
+probes and predicts its own tokens, so no token's features leave its rank. Every per-sequence number is computed from that
 sequence alone and merged in global order, so the report does not depend on the number of ranks,
 bit for bit, provided each sequence's activations do: shards are cut on batch boundaries, so every
 batch (and its padding) is the same whatever the world size.
@@ -107,6 +109,16 @@ def collect_state(model: Any, tokenizer: Any, texts: Sequence[str], shard: range
                   blocks: Any = None, attention_modules: Any = None, policy: str = "par") -> LayerState:
     """Runs `model` over ``texts[shard]`` with the existing collector (infoscale.hf) and returns the
     shard's state. ``labels`` as :func:`infoscale.hf.layer_report` (per text, or a dict of tasks)."""
+    return _collect(model, tokenizer, texts, shard, labels=labels, batch_size=batch_size, device=device,
+                    max_length=max_length, attentions=attentions, causal=causal, spill_dir=spill_dir, blocks=blocks,
+                    attention_modules=attention_modules, policy=policy).state()
+
+
+def _collect(model: Any, tokenizer: Any, texts: Sequence[str], shard: range, *, labels: Any, batch_size: int,
+             device: Any, max_length: Optional[int], attentions: bool, causal: bool, spill_dir: Optional[str],
+             blocks: Any, attention_modules: Any, policy: str, ridge_sums: Optional[tuple] = None) -> LayerShard:
+    """The shard's collector after the run; ``ridge_sums = (folds, seed)`` collects the ridge
+    probes' normal-equation sums (every text is tokenized to place the shard's tokens in the corpus)."""
     from .hf.batches import tokenize
     from .hf.collector import _Spill, _Stream, _labels, _layout, _run
 
@@ -117,6 +129,9 @@ def collect_state(model: Any, tokenizer: Any, texts: Sequence[str], shard: range
                   else [labels[i] for i in shard])
     collector = LayerShard(lengths, shard.start, len(texts), labels=_labels(labels, lengths), causal=causal,
                            policy=policy)
+    if ridge_sums is not None:
+        every = _layout(tokenize(tokenizer, texts, max_length))[0]
+        collector._core.use_ridge_sums(int(sum(every[:shard.start])), int(sum(every)), *ridge_sums)
     with contextlib.ExitStack() as stack:
         spill = None
         if len(ids) > batch_size:
@@ -127,7 +142,7 @@ def collect_state(model: Any, tokenizer: Any, texts: Sequence[str], shard: range
         if spill is not None:
             for layer in spill.layers():
                 collector.add_hidden_layer(layer)
-    return collector.state()
+    return collector
 
 
 def _world() -> tuple:
@@ -219,24 +234,37 @@ def layer_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, labels: A
                   weights: Sequence[float] = DEFAULT_WEIGHTS, min_prominence: float = 0.3, edges: bool = False,
                   probe: str = "logistic", causal: bool = False, folds: int = 5, policy: str = "par",
                   source: Optional[str] = None, spill_dir: Optional[str] = None, blocks: Any = None,
-                  attention_modules: Any = None) -> Optional[list]:
+                  attention_modules: Any = None, probe_sums: bool = False) -> Optional[list]:
     """The LayerReports (one per entry of `normalizations`) of `model` on `texts`, collected on every
     rank of the initialised process group (or in this process alone when there is none); rank 0
-    returns them, the other ranks None. Options as :func:`infoscale.hf.layer_report`."""
+    returns them, the other ranks None. Options as :func:`infoscale.hf.layer_report`.
+
+    ``probe_sums`` (ridge probes only): instead of gathering every token's features on rank 0, each
+    rank all-gathers the probes' exact normal-equation sums (d^2 per layer and fold, whatever the
+    corpus size), fits the same probes and predicts its own tokens; only the predictions reach rank 0.
+    The report is the same bit for bit on any number of ranks, and the gathered-feature fit's up to
+    rounding (docs/distributed.md)."""
     from .hf.collector import _source
 
     rank, world = _world()
-    state, error = None, None
+    ridge = _ridge_sums(probe, probe_sums, labels, folds, seed)
+    state, error, collector = None, None, None
     try:
-        state = collect_state(model, tokenizer, texts, shard_of(len(texts), batch_size, world, rank), labels=labels,
-                              batch_size=batch_size, device=device, max_length=max_length, attentions=attentions,
-                              causal=causal, spill_dir=spill_dir, blocks=blocks,
-                              attention_modules=attention_modules, policy=policy)
+        collector = _collect(model, tokenizer, texts, shard_of(len(texts), batch_size, world, rank), labels=labels,
+                             batch_size=batch_size, device=device, max_length=max_length, attentions=attentions,
+                             causal=causal, spill_dir=spill_dir, blocks=blocks,
+                             attention_modules=attention_modules, policy=policy, ridge_sums=ridge)
+        if ridge is None:
+            state = collector.state()
     except Exception as e:  # reported to every rank before any gather, then raised there
         if world == 1:
             raise
         traceback.print_exc()  # where it failed, on the failing rank's stderr
         error = f"{type(e).__name__}: {e}"
+    if ridge is not None:
+        sums = all_gather_objects(None if collector is None else collector._core.probe_sums(), error)
+        collector._core.predict_probes(sums)
+        state = collector.state()
     states = gather_states(state, error)
     if states is None:
         return None
@@ -246,6 +274,16 @@ def layer_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, labels: A
                          weights=tuple(float(w) for w in weights), normalization=normalizations[0],
                          min_prominence=float(min_prominence), edges=bool(edges), probe=probe, causal=bool(causal),
                          folds=int(folds), policy=policy, notes=notes, normalizations=list(normalizations))
+
+
+def _ridge_sums(probe: str, probe_sums: bool, labels: Any, folds: int, seed: int) -> Optional[tuple]:
+    """(folds, seed) of the normal-equation probe sums when they are asked for, else None."""
+    if not probe_sums or labels is None:
+        return None
+    if probe != "ridge":
+        raise Error(f"infoscale::distributed: argument 'probe_sums' needs probe='ridge' (the probe with "
+                    f"normal equations), got probe='{probe}'")
+    return int(folds), int(seed)
 
 
 class _LayerRange:
@@ -268,8 +306,8 @@ class _LayerRange:
         if l in self.hidden:
             self.inner.on_hidden(l, hidden)
 
-    def _keep(self, kind: str, attention: np.ndarray) -> str:
-        path = os.path.join(self.folder, f"attention_{kind}_{len(getattr(self, 'own_' + kind))}.npy")
+    def _keep(self, kind: str, kept: List[tuple], attention: np.ndarray) -> str:
+        path = os.path.join(self.folder, f"attention_{kind}_{len(kept)}.npy")
         np.save(path, attention)
         return path
 
@@ -282,10 +320,10 @@ class _LayerRange:
         attention = None
         if l == self.blocks[-1] and not self.last_stage:
             attention = _collected(weights).numpy()
-            self.own_last.append((sequences, self.inner.mask, self._keep("last", attention)))
+            self.own_last.append((sequences, self.inner.mask, self._keep("last", self.own_last, attention)))
         if l == self.blocks[0] and not self.first_stage:
             attention = _collected(weights).numpy() if attention is None else attention
-            self.own_first.append((sequences, self.inner.mask, self._keep("first", attention)))
+            self.own_first.append((sequences, self.inner.mask, self._keep("first", self.own_first, attention)))
             self.collector.start_stage_attention(l, attention, sequences)
         else:
             self.inner.on_attention(l, weights)
@@ -332,13 +370,17 @@ def layer_parallel_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, 
                            batch_size: int = 8, device: Any = None, max_length: Optional[int] = None,
                            attentions: bool = True, causal: bool = False, normalizations: Sequence[str] = ("max",),
                            policy: str = "par", source: Optional[str] = None, spill_dir: Optional[str] = None,
-                           blocks: Any = None, attention_modules: Any = None, **options: Any) -> Optional[list]:
+                           blocks: Any = None, attention_modules: Any = None, probe_sums: bool = False,
+                           **options: Any) -> Optional[list]:
     """Layer-parallel collection: rank r is pipeline stage r and keeps the hidden states
     ``stage_of(L + 1, world, r)`` of every text and the attention layers that produce them
     (``stage_blocks``). Stage r + 1 computes the pairs that straddle the stages from stage r's
     per-sequence token Grams (``LayerShardCore.boundary()``) and, for S3, stage r's last attention
     layer of each batch, both sent rank to rank once every batch has run; never its hidden states.
     Rank 0 appends the stages' states in rank order and returns the reports (the other ranks None).
+
+    With ``probe_sums`` (ridge probes) each stage fits its own layers' probes from their normal-equation
+    sums (it holds every token of them) and sends rank 0 predictions instead of features.
 
     Here every rank runs the whole model and hooks only its stage's layers (CPU ranks do not run a
     pipeline-parallel model); with a model split by pipeline parallelism or ``device_map`` a stage's
@@ -350,6 +392,8 @@ def layer_parallel_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, 
     from .hf.modules import find_taps
 
     rank, world = _world()
+    ridge = _ridge_sums(options.get("probe", "logistic"), probe_sums, labels, options.get("folds", 5),
+                        options.get("seed", 0))
     error, state, collector, spill, consumer = None, None, None, None, None
     with contextlib.ExitStack() as stack:
         try:
@@ -392,8 +436,12 @@ def layer_parallel_reports(model: Any, tokenizer: Any, texts: Sequence[str], *, 
                 attention = np.load(path)
                 previous = _padded(blocks, mask, attention.shape, attention.dtype)
                 collector.add_straddling_attention(consumer.blocks[0], previous, attention, mask, sequences)
+        if ridge is not None:
+            collector._core.use_ridge_sums(0, int(offsets[-1]), *ridge)
         for layer in spill.layers():
             collector.add_hidden_layer(layer)
+        if ridge is not None:  # a stage holds every token of its layers: its own sums are the corpus'
+            collector._core.predict_probes([collector._core.probe_sums()])
         if rank < world - 1:
             dist.send_object_list([(collector._core.boundary(), len(consumer.own_last))], dst=rank + 1)
             for sequences, mask, path in consumer.own_last:  # the real tokens' rows and keys only
@@ -448,6 +496,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--probe", choices=("logistic", "mlp", "ridge", "mlp_minibatch"), default="ridge")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-labels", action="store_true")
+    ap.add_argument("--probe-sums", action="store_true",
+                    help="ridge probes from all-gathered normal-equation sums instead of features gathered on rank 0")
     ap.add_argument("--layer-parallel", action="store_true",
                     help="ranks are pipeline stages instead of data shards (the same report)")
     ap.add_argument("--interventions", action="store_true",
@@ -485,7 +535,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         collect = layer_parallel_reports if a.layer_parallel else layer_reports
         reports = collect(model, tok, texts, labels=None if a.no_labels else {k: labels[k] for k in TASKS},
                           batch_size=a.batch_size, device=device, resamples=a.resamples, seed=a.seed,
-                          probe=a.probe, folds=a.folds, source=a.model)
+                          probe=a.probe, folds=a.folds, source=a.model, probe_sums=a.probe_sums)
     out = pathlib.Path(a.out) if a.out else None
     if reports is not None:
         text, js = str(reports[0]), reports[0].to_json()

@@ -1529,6 +1529,25 @@ class LayerShardCore:
         stage needs (sum of n_s^2 doubles, not the hidden states).
         """
 
+    def use_ridge_sums(self, first_token: int, corpus_tokens: int, folds: int, seed: int) -> None:
+        """
+        Ridge probes from normal-equation sums instead of gathered features: this shard's tokens
+        start at corpus token `first_token` of `corpus_tokens`; folds and seed as the report's. Before
+        the first hidden layer (after continue_from on a pipeline stage).
+        """
+
+    def probe_sums(self) -> bytes:
+        """
+        This shard's ridge normal-equation sums as bytes (exact fixed-point integers), for every
+        rank to merge: per layer and fold d(d+1)/2 + d (1 + classes) 16-byte sums.
+        """
+
+    def predict_probes(self, sums: Sequence[bytes], alpha: float = 1.0) -> None:
+        """
+        Fits every layer's ridge probes on the merged `sums` (every rank's probe_sums(), any order)
+        and keeps this shard's out-of-fold predictions in its state instead of its features.
+        """
+
     def state(self) -> LayerState:
         """The shard's LayerState (attention checked complete)."""
 

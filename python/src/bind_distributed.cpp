@@ -121,6 +121,29 @@ void bind_distributed(nb::module_& m) {
               "The per-sequence token Grams of the last hidden layer added, as bytes: what the next "
               "pipeline\n"
               "stage needs (sum of n_s^2 doubles, not the hidden states).")
+          .def("use_ridge_sums", &layer_shard::use_ridge_sums, "first_token"_a, "corpus_tokens"_a, "folds"_a,
+               "seed"_a,
+               "Ridge probes from normal-equation sums instead of gathered features: this shard's tokens\n"
+               "start at corpus token `first_token` of `corpus_tokens`; folds and seed as the report's. "
+               "Before\n"
+               "the first hidden layer (after continue_from on a pipeline stage).")
+          .def(
+              "probe_sums", [](const layer_shard& a) { return to_bytes(a.probe_sums().serialize()); },
+              "This shard's ridge normal-equation sums as bytes (exact fixed-point integers), for every\n"
+              "rank to merge: per layer and fold d(d+1)/2 + d (1 + classes) 16-byte sums.")
+          .def(
+              "predict_probes",
+              [](layer_shard& a, const std::vector<nb::bytes>& sums, double alpha) {
+                if (sums.empty()) detail::raise("layer_shard::predict_probes", "sums", "is empty");
+                ridge_probe_sums merged = ridge_probe_sums::deserialize(from_bytes(sums[0]));
+                for (std::size_t r = 1; r < sums.size(); ++r)
+                  merged.merge(ridge_probe_sums::deserialize(from_bytes(sums[r])));
+                nb::gil_scoped_release release;
+                a.predict_probes(merged, alpha);
+              },
+              "sums"_a, "alpha"_a = 1.0,
+              "Fits every layer's ridge probes on the merged `sums` (every rank's probe_sums(), any order)\n"
+              "and keeps this shard's out-of-fold predictions in its state instead of its features.")
           .def("state", &layer_shard::state, "The shard's LayerState (attention checked complete).");
   def_layer_feeding(shard_class, shard_function);
 }

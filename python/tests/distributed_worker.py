@@ -1,5 +1,6 @@
 """Run by tests/test_distributed.py, under torchrun or alone: the data-parallel (or, with
---layer-parallel, the layer-parallel) layer report of a shipped decoder over the first held-out segments, written as JSON by rank 0. --fail-rank makes that
+--layer-parallel, the layer-parallel; with --probe-sums, also both with the ridge probes' normal-equation
+sums) layer report of a shipped decoder over the first held-out segments, written as JSON by rank 0. --fail-rank makes that
 rank raise (or --fail-mode kill: SIGKILL itself) at its first forward pass; --pipeline also writes
 the single-process pipeline's report (infoscale.hf.layer_analysis) for comparison."""
 
@@ -24,6 +25,7 @@ ap.add_argument("--out", required=True)
 ap.add_argument("--fail-rank", type=int)
 ap.add_argument("--fail-mode", choices=("raise", "kill"), default="raise")
 ap.add_argument("--pipeline", action="store_true")
+ap.add_argument("--probe-sums", action="store_true", help="also the reports with probe_sums=True, into OUT/sums")
 ap.add_argument("--layer-parallel", action="store_true",
                 help="also the layer-parallel report (ranks are pipeline stages), into OUT/layer")
 a = ap.parse_args()
@@ -58,6 +60,10 @@ reports = D.layer_reports(model, tok, texts, **run)
 write(reports, out)
 if a.layer_parallel:
     write(D.layer_parallel_reports(model, tok, texts, **run), out / "layer")
+if a.probe_sums:  # the same with the ridge probes fitted from normal-equation sums
+    write(D.layer_reports(model, tok, texts, probe_sums=True, **run), out / "sums")
+    if a.layer_parallel:
+        write(D.layer_parallel_reports(model, tok, texts, probe_sums=True, **run), out / "sums" / "layer")
 if reports is not None:
     if a.pipeline:
         ref = layer_analysis(model, tok, texts, labels=labels, batch_size=a.batch_size, source=a.model, **options)

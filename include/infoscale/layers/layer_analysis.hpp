@@ -134,7 +134,9 @@ class layer_analysis {
     features_ = merged.features;
     dtype_ = merged.dtype;
     hidden_ = merged.hidden_layers();
-    if (probes_) {
+    if (probes_ && merged.probes->predicted()) {
+      add_predicted_layers(*merged.probes);
+    } else if (probes_) {
       for (std::size_t l = 0; l < hidden_; ++l) {
         const std::vector<double> f = merged.probes->ordered_features(l);
         add_probe_layer(policy, matrix_view<const double>(f.data(), {tokens_, features_},
@@ -379,6 +381,40 @@ class layer_analysis {
     detail::raise(function, argument, problem);
   }
 
+  // The shards' out-of-fold ridge predictions (layer_shard::predict_probes), fitted with these options.
+  void add_predicted_layers(const probe_state& probes) {
+    const ridge_fit_description& fit = probes.fit();
+    if (options_.probe != probe_kind::ridge || fit.folds != options_.folds || fit.seed != options_.seed ||
+        options_.probe_projection != 0 || fit.alpha != probe_options{}.ridge_alpha)
+      raise("state", "carries ridge probe predictions (" + std::to_string(fit.folds) + " folds, seed " +
+                         std::to_string(fit.seed) + ", alpha " + detail::format_number(fit.alpha) +
+                         ", all features) but the options ask for other probes");
+    if (probes.layers() != hidden_)
+      raise("state", "carries probe predictions for " + std::to_string(probes.layers()) + " of " +
+                         std::to_string(hidden_) + " hidden layers");
+    for (std::size_t l = 0; l < hidden_; ++l) {
+      std::vector<std::vector<int>> predicted;
+      for (std::size_t t = 0; t < labels_.size(); ++t) {
+        const std::vector<std::int64_t> raw = probes.ordered_predictions(l, t);
+        std::vector<int> dense(raw.size());
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+          const auto& ids = class_ids_[t];
+          const auto it = std::lower_bound(ids.begin(), ids.end(), raw[i]);
+          if (it == ids.end() || *it != raw[i])
+            raise("state", "predicts class " + std::to_string(raw[i]) + ", which no token of task " +
+                               std::to_string(t) + " carries");
+          dense[i] = static_cast<int>(it - ids.begin());
+        }
+        predicted.push_back(std::move(dense));
+      }
+      probes_->add_layer(labels_, predicted, classes_);
+    }
+    notes_.push_back(
+        "probes: ridge fitted from the shards' exact normal-equation sums (ridge_probe_sums); the "
+        "one-process "
+        "fit on the gathered features agrees up to rounding, which can move a prediction at a near tie");
+  }
+
   template <ExecutionPolicy P, class T>
   void add_probe_layer(P policy, const matrix_view<T>& layer) {
     probe_options popt;
@@ -413,6 +449,7 @@ class layer_analysis {
           static_cast<int>(std::lower_bound(distinct.begin(), distinct.end(), ids[i]) - distinct.begin());
     labels_.push_back(std::move(dense));
     classes_.push_back(static_cast<int>(distinct.size()));
+    class_ids_.push_back(std::move(distinct));
   }
 
   template <class T>
@@ -455,6 +492,7 @@ class layer_analysis {
   std::optional<cka_evidence> cka_;
   std::optional<probe_evidence> probes_;
   std::vector<std::vector<int>> labels_;
+  std::vector<std::vector<std::int64_t>> class_ids_;  // [task]: the raw id of each class
   std::vector<int> classes_;
   std::size_t hidden_ = 0, features_ = 0;
   std::string dtype_ = "F32";

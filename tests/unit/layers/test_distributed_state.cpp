@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "distributed_options.hpp"
+
 using namespace infoscale;
 
 namespace {
@@ -97,17 +99,8 @@ layer_state dist_shard_state(const dist_corpus& c, std::size_t first, std::size_
   return shard.state();
 }
 
-layer_options dist_options() {
-  layer_options o;
-  o.resamples = 20;
-  o.probe = probe_kind::ridge;
-  o.folds = 3;
-  o.min_prominence = 0.0;
-  return o;
-}
-
 std::string dist_report_json(const layer_state& merged) {
-  return format_json(layer_analysis(seq, merged, dist_options(), "shards").report(seq));
+  return format_json(layer_analysis(seq, merged, testing::distributed_test_options(), "shards").report(seq));
 }
 
 std::vector<std::byte> dist_resign(std::vector<std::byte> b) {

@@ -20,6 +20,17 @@
 
 namespace infoscale {
 
+/// The attention pairs held beside hidden states a..a+n-1 (the layout rule of every state): a whole
+/// stack or first stage (a = 0) holds pairs 0..n-2 (pair 0 a placeholder), a later stage one pair
+/// per hidden state from a - 1, the first of them straddling the stages.
+struct attention_pair_range {
+  std::size_t first = 0, count = 0;
+};
+[[nodiscard]] inline attention_pair_range attention_pairs_beside(std::size_t a, std::size_t n) {
+  if (a == 0) return {0, n == 0 ? 0 : n - 1};
+  return {a - 1, n};
+}
+
 class attention_state {
  public:
   static constexpr std::uint32_t kind = 2;

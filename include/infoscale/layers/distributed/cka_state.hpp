@@ -77,6 +77,8 @@ struct sequence_grams {
     g.shard = sequence_shard::read(r);
     g.layer = r.u64("layer");
     for (const std::uint64_t n : g.shard.lengths) {
+      if (n > 0xffffffffULL)
+        r.fail("holds a sequence of " + std::to_string(n) + " tokens: its Gram cannot be stored");
       const auto v = r.array<double>("grams", n * n);
       g.grams.push_back(Eigen::Map<const Eigen::MatrixXd>(v.data(), detail::idx_of(n), detail::idx_of(n)));
     }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -20,6 +21,7 @@
 #include "infoscale/layers/detail/attention_accumulator.hpp"
 #include "infoscale/layers/detail/matrix.hpp"
 #include "infoscale/layers/distributed/layer_state.hpp"
+#include "infoscale/layers/distributed/ridge_probe_sums.hpp"
 
 namespace infoscale {
 
@@ -59,9 +61,36 @@ class layer_shard {
   /// first stage; for a stage whose hidden states start at a > 0, a - 1: attention layers a - 2
   /// (the previous stage's last) and a - 1 (this stage's first block, whose output is hidden state a).
   [[nodiscard]] std::size_t first_attention_pair() const {
-    const std::size_t a = state_.cka.first_layer();
-    return a == 0 ? 0 : a - 1;
+    return attention_pairs_beside(state_.cka.first_layer(), hidden_layers()).first;
   }
+  /// Ridge probes from normal-equation sums (ridge_probe_sums.hpp) instead of gathered features:
+  /// this shard's sequences start at corpus token `first_token` of `corpus_tokens`; folds and seed
+  /// as the analysis' options. Before the first hidden layer. Then, after the last: every rank's
+  /// probe_sums() merged, predict_probes(merged), and state() carries predictions, not features.
+  void use_ridge_sums(std::uint64_t first_token, std::uint64_t corpus_tokens, std::size_t folds,
+                      std::uint64_t seed) {
+    if (!state_.probes) raise("labels", "are needed for probe sums");
+    if (hidden_layers() != 0) raise("first_token", "must be given before the first hidden layer");
+    ridge_.emplace(state_.shard(), folds, seed, corpus_tokens,
+                   ridge_probe_folds(corpus_tokens, first_token, tokens(), folds, seed),
+                   state_.probes->labels(), state_.cka.first_layer());
+  }
+  /// This shard's normal-equation sums (use_ridge_sums), for the ranks to merge.
+  [[nodiscard]] const ridge_probe_sums& probe_sums() const {
+    if (!ridge_) raise("probes", "collect no normal-equation sums: call use_ridge_sums first");
+    return *ridge_;
+  }
+  /// Fits every layer's ridge probes (alpha) on `merged`, every rank's sums, and keeps this shard's
+  /// tokens' out-of-fold predictions in its state in place of their features.
+  void predict_probes(const ridge_probe_sums& merged, double alpha) {
+    const ridge_probe_sums& own = probe_sums();
+    if (state_.probes->predicted()) raise("merged", "probes were already predicted");
+    std::vector<std::vector<std::vector<std::int64_t>>> predicted;
+    for (std::size_t l = 0; l < own.layers(); ++l)
+      predicted.push_back(own.predict(merged, l, state_.probes->held_features(l), alpha));
+    state_.probes->set_predictions(std::move(predicted), {own.folds(), own.seed(), alpha});
+  }
+
   /// The Grams of the last hidden layer added: what the next pipeline stage needs.
   [[nodiscard]] sequence_grams boundary() const { return state_.cka.boundary(); }
 
@@ -86,6 +115,7 @@ class layer_shard {
       raise("layer", "hidden layer " + std::to_string(l) + ": " + e.what());
     }
     if (state_.probes) state_.probes->add_layer(layer);
+    if (ridge_) ridge_->add_layer(layer);
   }
 
   /// The attention of one shard sequence (local index), every layer at once, as layer_analysis;
@@ -120,10 +150,13 @@ class layer_shard {
   /// The shard's mergeable state; attention, when any was given, must cover every sequence and
   /// every layer pair 1..L-1 (a continued stage: its pairs, first_attention_pair() onwards).
   [[nodiscard]] layer_state state() const {
+    if (ridge_ && !state_.probes->predicted())
+      raise("probes",
+            "collect normal-equation sums: call predict_probes with every rank's merged sums first");
     layer_state s = state_;
     if (!has_attention_) return s;
-    const std::size_t first = first_attention_pair();
-    const std::size_t end = state_.cka.first_layer() + hidden_layers() - 1;  // past this stage's last pair
+    const attention_pair_range pairs = attention_pairs_beside(state_.cka.first_layer(), hidden_layers());
+    const std::size_t first = pairs.first, end = pairs.first + pairs.count;  // past this stage's last pair
     if (first == 0 && end < 2)
       raise("attentions", "need at least 3 hidden layers (embeddings and 2 layers) beside them");
     if (first > 0 && hidden_layers() == 0) raise("attentions", "came without this stage's hidden layers");
@@ -152,6 +185,7 @@ class layer_shard {
 
   bool causal_ = false;
   layer_state state_;
+  std::optional<ridge_probe_sums> ridge_;
   infoscale::detail::attention_accumulator attention_;
   bool has_attention_ = false;
   bool stacked_attention_ = false;  // add_attention_sequence numbers its pairs from first_attention_pair()

@@ -54,21 +54,11 @@ struct layer_state {
                         std::to_string(features));
     if (other.dtype != dtype)
       detail::raise(function, "other", "has hidden states of type " + other.dtype + ", this state " + dtype);
-    if (other.probes.has_value() != probes.has_value())
-      detail::raise(function, "other", "has labels where this state has none, or none where it has");
-    if (other.attention.has_value() != attention.has_value())
-      detail::raise(function, "other", "has attention where this state has none, or none where it has");
-    if (attention) {
-      const attention_inputs& a = attention_info;
-      const attention_inputs& b = other.attention_info;
-      if (a.dtype != b.dtype || a.heads != b.heads || a.causal != b.causal)
-        detail::raise(function, "other", "has attention of another type, head count or causal mask");
-      attention_info.positions = std::max(a.positions, b.positions);
-      attention_info.padding = a.padding || b.padding;
-    }
+    const attention_inputs info = joined_inputs(other, function, "other");
     cka.merge(other.cka);
     if (probes) probes->merge(*other.probes);
     if (attention) attention->merge(*other.attention);
+    attention_info = info;
   }
 
   /// Layer-parallel collection: appends the state of the next pipeline stage (the same sequences,
@@ -78,16 +68,7 @@ struct layer_state {
     constexpr std::string_view function = "layer_state::append_layers";
     if (next.features != features || next.dtype != dtype)
       detail::raise(function, "next", "has hidden states of another width or type");
-    if (next.probes.has_value() != probes.has_value())
-      detail::raise(function, "next", "has labels where this state has none, or none where it has");
-    if (next.attention.has_value() != attention.has_value())
-      detail::raise(function, "next", "has attention where this state has none, or none where it has");
-    if (attention) {
-      const attention_inputs& a = attention_info;
-      const attention_inputs& b = next.attention_info;
-      if (a.dtype != b.dtype || a.heads != b.heads || a.causal != b.causal)
-        detail::raise(function, "next", "has attention of another type, head count or causal mask");
-    }
+    const attention_inputs info = joined_inputs(next, function, "next");
     // The small parts are joined on copies, so a refusal leaves this state as it was.
     sequence_cka_state cka_joined = cka;
     cka_joined.append_layers(next.cka);
@@ -95,11 +76,8 @@ struct layer_state {
     if (attention_joined) attention_joined->append_layers(*next.attention);
     if (probes) probes->append_layers(*next.probes);
     cka = std::move(cka_joined);
-    if (attention) {
-      attention = std::move(attention_joined);
-      attention_info.positions = std::max(attention_info.positions, next.attention_info.positions);
-      attention_info.padding = attention_info.padding || next.attention_info.padding;
-    }
+    attention = std::move(attention_joined);
+    attention_info = info;
   }
 
   [[nodiscard]] std::vector<std::byte> serialize() const {
@@ -154,17 +132,35 @@ struct layer_state {
     }
     if (s.attention) {
       same(s.attention->shard(), "attention");
-      // A whole stack or first stage holds pairs 0..L-1 of its L + 1 hidden states; a later stage
-      // starting at hidden state a holds one pair per hidden state, from pair a - 1.
       const std::size_t a = s.cka.first_layer(), n = s.hidden_layers();
-      const std::size_t first = a == 0 ? 0 : a - 1, pairs = a == 0 ? (n == 0 ? 0 : n - 1) : n;
-      if (s.attention->first_pair() != first || s.attention->pairs() != pairs)
+      const attention_pair_range want = attention_pairs_beside(a, n);
+      if (s.attention->first_pair() != want.first || s.attention->pairs() != want.count)
         r.fail("holds attention pairs " + std::to_string(s.attention->first_pair()) + ".." +
                std::to_string(s.attention->first_pair() + s.attention->pairs()) +
                " (exclusive) beside hidden states " + std::to_string(a) + ".." + std::to_string(a + n) +
                " (exclusive)");
     }
     return s;
+  }
+
+ private:
+  // Checks that `other` has the same parts as this state and attention of the same kind; returns
+  // the description of both together (the longest positions, padding if either had it).
+  [[nodiscard]] attention_inputs joined_inputs(const layer_state& other, std::string_view function,
+                                               std::string_view argument) const {
+    if (other.probes.has_value() != probes.has_value())
+      detail::raise(function, argument, "has labels where this state has none, or none where it has");
+    if (other.attention.has_value() != attention.has_value())
+      detail::raise(function, argument, "has attention where this state has none, or none where it has");
+    if (!attention) return attention_info;
+    const attention_inputs& a = attention_info;
+    const attention_inputs& b = other.attention_info;
+    if (a.dtype != b.dtype || a.heads != b.heads || a.causal != b.causal)
+      detail::raise(function, argument, "has attention of another type, head count or causal mask");
+    attention_inputs joined = a;
+    joined.positions = std::max(a.positions, b.positions);
+    joined.padding = a.padding || b.padding;
+    return joined;
   }
 };
 

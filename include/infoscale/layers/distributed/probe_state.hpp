@@ -5,11 +5,14 @@
 // its own, so shards gather their features and the rank that merges fits the probes on them: the
 // same fits on the same bits as one process. (Cost: tokens x features per layer; the exactly
 // mergeable sufficient statistics of the ridge probe, which do not grow with the corpus, are the
-// scalable alternative discussed in docs/distributed.md.) Features are stored as float32 when every
-// layer came in float32 or narrower (exact: fp16/bf16 widen exactly), else as float64.
+// scalable alternative, ridge_probe_sums.hpp.) Features are stored as float32 when every layer came
+// in float32 or narrower (exact: fp16/bf16 widen exactly), else as float64. A shard that fitted its
+// ridge probes from the merged normal-equation sums carries its tokens' out-of-fold predictions
+// instead of features (set_predictions).
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -22,6 +25,14 @@
 #include "infoscale/layers/distributed/wire.hpp"
 
 namespace infoscale {
+
+/// How out-of-fold predictions carried by a probe state were made: ridge probes (alpha) fitted from
+/// normal-equation sums over `folds` folds of the corpus' tokens drawn with `seed`.
+struct ridge_fit_description {
+  std::uint64_t folds = 0, seed = 0;
+  double alpha = 0.0;
+  friend bool operator==(const ridge_fit_description&, const ridge_fit_description&) = default;
+};
 
 class probe_state {
  public:
@@ -63,7 +74,33 @@ class probe_state {
 
   [[nodiscard]] const sequence_shard& shard() const { return shard_; }
   [[nodiscard]] std::size_t tasks() const { return labels_.size(); }
-  [[nodiscard]] std::size_t layers() const { return features_.size(); }
+  /// Every task's raw labels of the held tokens, in held order.
+  [[nodiscard]] const std::vector<std::vector<std::int64_t>>& labels() const { return labels_; }
+  [[nodiscard]] std::size_t layers() const { return fit_ ? predicted_.size() : features_.size(); }
+  /// Whether the state carries predictions (set_predictions) instead of features.
+  [[nodiscard]] bool predicted() const { return fit_.has_value(); }
+  [[nodiscard]] const ridge_fit_description& fit() const { return fit_.value(); }
+
+  /// Held layer l's features [held tokens][features] row-major, as added.
+  [[nodiscard]] const std::vector<double>& held_features(std::size_t l) const { return features_.at(l); }
+
+  /// Replaces every layer's features by its out-of-fold predictions: predicted[l][t][held token],
+  /// raw class ids, one layer per layer held.
+  void set_predictions(std::vector<std::vector<std::vector<std::int64_t>>> predicted,
+                       ridge_fit_description fit) {
+    constexpr std::string_view function = "probe_state::set_predictions";
+    if (predicted.size() != features_.size())
+      detail::raise(function, "predicted", "must give one entry per layer held");
+    for (const auto& layer : predicted) {
+      if (layer.size() != tasks()) detail::raise(function, "predicted", "must give one entry per task");
+      for (const auto& p : layer)
+        if (p.size() != shard_.tokens())
+          detail::raise(function, "predicted", "must give one class per held token");
+    }
+    predicted_ = std::move(predicted);
+    fit_ = fit;
+    features_.clear();
+  }
   [[nodiscard]] std::size_t features() const { return width_; }
 
   void merge(const probe_state& other) {
@@ -80,11 +117,18 @@ class probe_state {
       detail::raise(
           function, "other",
           "has " + std::to_string(other.width_) + " features, this state " + std::to_string(width_));
+    if (other.fit_ != fit_)
+      detail::raise(function, "other",
+                    "carries features where this state carries predictions, or another fit");
     shard_.merge(other.shard_, function);
     for (std::size_t t = 0; t < tasks(); ++t)
       labels_[t].insert(labels_[t].end(), other.labels_[t].begin(), other.labels_[t].end());
-    for (std::size_t l = 0; l < layers(); ++l)
+    for (std::size_t l = 0; l < features_.size(); ++l)
       features_[l].insert(features_[l].end(), other.features_[l].begin(), other.features_[l].end());
+    for (std::size_t l = 0; l < predicted_.size(); ++l)
+      for (std::size_t t = 0; t < tasks(); ++t)
+        predicted_[l][t].insert(predicted_[l][t].end(), other.predicted_[l][t].begin(),
+                                other.predicted_[l][t].end());
     wide_ = wide_ || other.wide_;
   }
 
@@ -97,8 +141,15 @@ class probe_state {
     if (layers() != 0 && next.layers() != 0 && next.width_ != width_)
       detail::raise(function, "next",
                     "has " + std::to_string(next.width_) + " features, this state " + std::to_string(width_));
-    if (features_.empty()) width_ = next.width_;
+    if (layers() != 0 && next.layers() != 0 && next.fit_ != fit_)
+      detail::raise(function, "next",
+                    "carries features where this state carries predictions, or another fit");
+    if (layers() == 0) {
+      width_ = next.width_;
+      fit_ = next.fit_;
+    }
     features_.insert(features_.end(), next.features_.begin(), next.features_.end());
+    predicted_.insert(predicted_.end(), next.predicted_.begin(), next.predicted_.end());
     wide_ = wide_ || next.wide_;
   }
 
@@ -109,6 +160,10 @@ class probe_state {
   /// Layer l's features [tokens][features] row-major, sequences in global order.
   [[nodiscard]] std::vector<double> ordered_features(std::size_t l) const {
     return gather(features_.at(l), width_, "probe_state::ordered_features");
+  }
+  /// Layer l's out-of-fold predictions of task t (raw ids), sequences in global order.
+  [[nodiscard]] std::vector<std::int64_t> ordered_predictions(std::size_t l, std::size_t t) const {
+    return gather(predicted_.at(l).at(t), 1, "probe_state::ordered_predictions");
   }
 
   [[nodiscard]] std::vector<std::byte> serialize() const {
@@ -126,6 +181,17 @@ class probe_state {
     shard_.write(w);
     w.u64(tasks());
     for (const auto& y : labels_) w.array(std::span<const std::int64_t>(y));
+    w.u32(fit_ ? 1 : 0);
+    if (fit_) {
+      w.u64(fit_->folds);
+      w.u64(fit_->seed);
+      w.f64(fit_->alpha);
+      w.u64(width_);
+      w.u64(predicted_.size());
+      for (const auto& layer : predicted_)
+        for (const auto& p : layer) w.array(std::span<const std::int64_t>(p));
+      return;
+    }
     w.u64(layers());
     w.u64(width_);
     w.u32(wide_ ? 8 : 4);
@@ -147,6 +213,22 @@ class probe_state {
     for (const auto& y : s.labels_)
       for (const std::int64_t v : y)
         if (v < 0) r.fail("holds a negative label");
+    const std::uint32_t content = r.u32("content");
+    if (content > 1)
+      r.fail("has content " + std::to_string(content) + ", not 0 (features) or 1 (predictions)");
+    if (content == 1) {
+      ridge_fit_description fit{r.u64("folds"), r.u64("seed"), r.f64("alpha")};
+      s.width_ = r.u64("features");
+      const std::uint64_t layers = r.count("layers", 8 * (tasks == 0 ? 1 : tasks));
+      for (std::uint64_t l = 0; l < layers; ++l) {
+        std::vector<std::vector<std::int64_t>> layer;
+        for (std::uint64_t t = 0; t < tasks; ++t)
+          layer.push_back(r.array<std::int64_t>("predictions", tokens));
+        s.predicted_.push_back(std::move(layer));
+      }
+      s.fit_ = fit;
+      return s;
+    }
     const std::uint64_t layers = r.count("layers", 8);
     s.width_ = r.u64("features");
     const std::uint32_t element = r.u32("element size");
@@ -177,8 +259,10 @@ class probe_state {
   }
 
   sequence_shard shard_;
-  std::vector<std::vector<std::int64_t>> labels_;  // [task][held token]
-  std::vector<std::vector<double>> features_;      // [layer][held token * width + feature]
+  std::vector<std::vector<std::int64_t>> labels_;                  // [task][held token]
+  std::vector<std::vector<double>> features_;                      // [layer][held token * width + feature]
+  std::vector<std::vector<std::vector<std::int64_t>>> predicted_;  // [layer][task][held token]
+  std::optional<ridge_fit_description> fit_;                       // set: predictions, no features
   std::size_t width_ = 0;
   bool wide_ = false;
 };

@@ -20,7 +20,8 @@ namespace infoscale::detail {
 static_assert(std::endian::native == std::endian::little, "the layer-state format is little-endian");
 
 inline constexpr char state_magic[8] = {'I', 'S', 'L', 'S', 'T', 'A', 'T', 'E'};
-inline constexpr std::uint32_t state_version = 2;  // 2: attention states name their first layer pair
+inline constexpr std::uint32_t state_version =
+    3;  // 2: attention states name their first layer pair; 3: ridge predictions
 
 inline std::uint64_t fnv1a64(std::span<const std::byte> bytes) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -109,9 +110,12 @@ class byte_reader {
     if (n != expected)
       fail("has " + std::to_string(n) + " entries in '" + std::string(field) + "' where its header implies " +
            std::to_string(expected));
-    need(n * sizeof(T), field);
+    if (n > remaining() / sizeof(T))  // before n * sizeof(T), which could wrap
+      fail("is truncated: '" + std::string(field) + "' needs " + std::to_string(n) + " entries of " +
+           std::to_string(sizeof(T)) + " bytes at offset " + std::to_string(pos_) + ", " +
+           std::to_string(remaining()) + " bytes remain");
     std::vector<T> v(n);
-    std::memcpy(v.data(), bytes_.data() + pos_, n * sizeof(T));
+    if (n != 0) std::memcpy(v.data(), bytes_.data() + pos_, n * sizeof(T));  // data() may be null when empty
     pos_ += n * sizeof(T);
     return v;
   }
@@ -140,6 +144,7 @@ class byte_reader {
     pos_ += sizeof(T);
     return v;
   }
+  [[nodiscard]] std::size_t remaining() const { return (end_ == 0 ? bytes_.size() : end_) - pos_; }
   void need(std::uint64_t n, std::string_view field) const {
     const std::size_t end = end_ == 0 ? bytes_.size() : end_;
     if (n > end - pos_)
