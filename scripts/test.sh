@@ -38,30 +38,14 @@ prefetch() {  # name command... (a function of this script or a program)
   (renice -n 19 -p "$BASHPID" >/dev/null && "$@") >"build/prefetch/$name.log" 2>&1 &
   prefetched[$name]=$!
 }
-# While a stage waits for its build, the other prefetched builds are paused (SIGSTOP, parents
-# before children so no new job starts), so the awaited one gets every core, and resumed after.
 await() {
-  if [ -n "${prefetched[$1]:-}" ]; then
-    signal_others STOP "$1"
-    wait "${prefetched[$1]}" || true
-    signal_others CONT "$1"
-  fi
+  if [ -n "${prefetched[$1]:-}" ]; then wait "${prefetched[$1]}" || true; fi
   unset "prefetched[$1]"
-}
-signal_tree() {  # signal pid
-  local child
-  kill -"$1" "$2" 2>/dev/null || true
-  for child in $(pgrep -P "$2" || true); do signal_tree "$1" "$child"; done
-}
-signal_others() {  # signal name-to-spare
-  local name
-  for name in "${!prefetched[@]}"; do [ "$name" = "$2" ] || signal_tree "$1" "${prefetched[$name]}"; done
 }
 kill_tree() {
   local child
   for child in $(pgrep -P "$1" || true); do kill_tree "$child"; done
   kill "$1" 2>/dev/null || true
-  kill -CONT "$1" 2>/dev/null || true  # a paused process acts on SIGTERM only once resumed
 }
 trap 'for pid in "${prefetched[@]}"; do kill_tree "$pid"; done' EXIT
 
